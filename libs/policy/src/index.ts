@@ -1,0 +1,2 @@
+export * from './glob';
+export * from './policy-matcher';

@@ -1,0 +1,143 @@
+import { DOCKER_HUB, ImageReference } from '@connaisseur-mesh/image-reference';
+import { GLOB_CHARACTERS, globToRegexSource } from './glob';
+
+/**
+ * Chooses the policy rule for an image. Two modes (config key `policyMatching`):
+ *
+ * - `strict` (default): the pattern is normalized like an image reference (Docker Hub defaults,
+ *   `docker.io` → `index.docker.io`, `library/`) and matched anchored at the start of the image's
+ *   `Name()`. A pattern that does not end in `*` also matches names that continue with `:`, `@`
+ *   or `/`, so `my.registry/test` covers every tag, digest and sub-path of that repository but
+ *   not `my.registry/testing`.
+ * - `connaisseur`: Connaisseur's matcher exactly: `*` added on both sides, so `registry.k8s.io/*:*`
+ *   also matches `evil.io/registry.k8s.io/pause`, and patterns are not normalized.
+ *
+ * Among matching rules the most specific wins (Connaisseur's ordering, see `compareSpecificity`);
+ * a full tie goes to the later rule.
+ */
+export type PolicyMatching = 'strict' | 'connaisseur';
+
+export interface PatternRule {
+  pattern: string;
+}
+
+export interface RuleMatch<R extends PatternRule> {
+  rule: R;
+  /** Position of the rule in the policy list. */
+  index: number;
+}
+
+interface CompiledRule<R extends PatternRule> {
+  rule: R;
+  index: number;
+  /** The pattern the ranking looks at: normalized in strict mode, as written otherwise. */
+  rankedPattern: string;
+  regex: RegExp;
+}
+
+export class PolicyMatcher<R extends PatternRule> {
+  private readonly compiled: CompiledRule<R>[];
+
+  /** Throws InvalidGlobError for an invalid pattern (a load error, never a request error). */
+  constructor(
+    rules: readonly R[],
+    readonly mode: PolicyMatching = 'strict',
+  ) {
+    this.compiled = rules.map((rule, index) => {
+      if (mode === 'connaisseur') {
+        const glob = `${rule.pattern.startsWith('*') ? '' : '*'}${rule.pattern}${rule.pattern.endsWith('*') ? '' : '*'}`;
+        return { rule, index, rankedPattern: rule.pattern, regex: new RegExp(`^${globToRegexSource(glob)}$`) };
+      }
+      const normalized = normalizePattern(rule.pattern);
+      const suffix = normalized.endsWith('*') ? '' : '(?:[:@/][\\s\\S]*)?';
+      return { rule, index, rankedPattern: normalized, regex: new RegExp(`^${globToRegexSource(normalized)}${suffix}$`) };
+    });
+  }
+
+  /** The most specific rule matching the image, or undefined when none matches. */
+  match(image: ImageReference): RuleMatch<R> | undefined {
+    const name = image.name();
+    let best: CompiledRule<R> | undefined;
+    for (const candidate of this.compiled) {
+      if (!candidate.regex.test(name)) continue;
+      // `>= 0`: on a full tie the later rule wins, as in Connaisseur.
+      if (!best || compareSpecificity(candidate.rankedPattern, best.rankedPattern, name) >= 0) best = candidate;
+    }
+    return best && { rule: best.rule, index: best.index };
+  }
+
+  /** Groups of rules whose (ranked) patterns are identical: only the last of each can ever win. */
+  duplicatePatterns(): string[] {
+    const seen = new Map<string, number>();
+    for (const c of this.compiled) seen.set(c.rankedPattern, (seen.get(c.rankedPattern) ?? 0) + 1);
+    return [...seen].filter(([, n]) => n > 1).map(([p]) => p);
+  }
+}
+
+/**
+ * Normalizes a pattern like an image reference, on its registry part only (strict mode):
+ * - a first component with a glob character (or, without `/`, a leading glob character) is kept;
+ * - no `/` → an official Docker Hub image: `index.docker.io/library/<pattern>`;
+ * - a first component with `.` or `:`, or `localhost`, is a registry (`docker.io` →
+ *   `index.docker.io`; a single Docker Hub component without globs gets `library/`);
+ * - otherwise a Docker Hub namespace: `index.docker.io/<pattern>`.
+ */
+export function normalizePattern(pattern: string): string {
+  const slash = pattern.indexOf('/');
+  if (slash < 0) {
+    return GLOB_CHARACTERS.test(pattern[0] ?? '') ? pattern : `${DOCKER_HUB}/library/${pattern}`;
+  }
+  const first = pattern.slice(0, slash);
+  const rest = pattern.slice(slash + 1);
+  if (GLOB_CHARACTERS.test(first)) return pattern;
+  if (first.includes('.') || first.includes(':') || first === 'localhost') {
+    if (first !== 'docker.io' && first !== DOCKER_HUB) return pattern;
+    // `docker.io/test:*` means the official image `library/test` (Connaisseur issue #1517); a
+    // component with globs (`docker.io/*:*`) keeps covering every Docker Hub repository.
+    const repository = rest.split(/[:@]/, 1)[0];
+    const official = !rest.includes('/') && !GLOB_CHARACTERS.test(repository);
+    return `${DOCKER_HUB}/${official ? 'library/' : ''}${rest}`;
+  }
+  return `${DOCKER_HUB}/${pattern}`;
+}
+
+export interface Specificity {
+  componentCount: number;
+  componentLengths: number[];
+  prefixLengths: number[];
+}
+
+/** Connaisseur's specificity data of a pattern against an image name (components by `/`). */
+export function specificity(pattern: string, name: string): Specificity {
+  const components = pattern.split('/');
+  const nameComponents = name.split('/');
+  return {
+    componentCount: components.length,
+    componentLengths: components.map((c) => c.length),
+    prefixLengths: components.map((c, i) => commonPrefixLength(c, nameComponents[i] ?? '')),
+  };
+}
+
+/**
+ * > 0 when pattern `a` is more specific than `b` for `name`, < 0 when less, 0 on a full tie:
+ * more components first, then the first differing per-component common prefix with the name,
+ * then the first differing component length (all left-aligned by index).
+ */
+export function compareSpecificity(a: string, b: string, name: string): number {
+  const sa = specificity(a, name);
+  const sb = specificity(b, name);
+  if (sa.componentCount !== sb.componentCount) return sa.componentCount - sb.componentCount;
+  for (let i = 0; i < sa.componentCount; i++) {
+    if (sa.prefixLengths[i] !== sb.prefixLengths[i]) return sa.prefixLengths[i] - sb.prefixLengths[i];
+  }
+  for (let i = 0; i < sa.componentCount; i++) {
+    if (sa.componentLengths[i] !== sb.componentLengths[i]) return sa.componentLengths[i] - sb.componentLengths[i];
+  }
+  return 0;
+}
+
+function commonPrefixLength(a: string, b: string): number {
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i++;
+  return i;
+}
