@@ -1,0 +1,4 @@
+export * from './env';
+export * from './load-config';
+export * from './mesh-config';
+export * from './pem';
