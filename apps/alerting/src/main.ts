@@ -1,0 +1,17 @@
+import { ALERTING_PACKAGE, ALERTING_PROTO, ALERTING_SERVICE, startGrpcApp } from '@connaisseur-mesh/grpc';
+import { AlertingModule } from './alerting.module';
+
+/** alerting: renders and delivers alerts about admission decisions behind connaisseur_mesh.alerting.v1. */
+export function bootstrap() {
+  return startGrpcApp({
+    name: 'alerting',
+    module: AlertingModule,
+    package: ALERTING_PACKAGE,
+    protoFile: ALERTING_PROTO,
+    service: ALERTING_SERVICE,
+    grpcPort: 50054,
+    opsPort: 9094,
+  });
+}
+
+if (require.main === module) void bootstrap();

@@ -1,0 +1,5 @@
+export * from './credentials';
+export * from './grpc-app';
+export * from './proto';
+export * from './server';
+export * from './health';
