@@ -1,0 +1,154 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { LoadedConfig } from '@connaisseur-mesh/config';
+import { Logger, LOGGER, MESH_CONFIG } from '@connaisseur-mesh/observability';
+import { ImageOutcome, ImageValidationService } from '../validation/image-validation.service';
+import { AdmissionRequest, AdmissionResponse, AdmissionReview, AdmissionReviewResponse, asString, JsonPatchOperation } from './admission-review';
+import { ContainerImage, decodeWorkload, Workload, WorkloadError } from './workload';
+
+/** Connaisseur's notification results (reference §7.2): what alerts and logs report. */
+export type DecisionResult = 'success' | 'skip' | 'error' | 'timeout' | 'invalid';
+
+/** The raw decision, before the podsOnly and detection-mode overrides. */
+export interface Decision {
+  allowed: boolean;
+  result: DecisionResult;
+  message?: string;
+  patch: JsonPatchOperation[];
+  /** Every image of the request, as written (for alerts and logs). */
+  images: string[];
+  outcomes: ImageOutcome[];
+  workload?: Workload;
+}
+
+/**
+ * One AdmissionReview in, one decision out (ARCHITECTURE.md "Admission flow"). Decoding errors,
+ * failed images and timeouts all deny; the first failing image in spec order gives the message.
+ */
+@Injectable()
+export class AdmissionService {
+  private readonly timeoutMs: number;
+
+  constructor(
+    @Inject(MESH_CONFIG) private readonly loaded: LoadedConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+    private readonly images: ImageValidationService,
+  ) {
+    this.timeoutMs = loaded.config.admission.timeoutSeconds * 1000;
+  }
+
+  async review(review: AdmissionReview): Promise<AdmissionReviewResponse> {
+    const started = performance.now();
+    const request = review.request;
+    const uid = asString(request.uid);
+    const decision = await this.decide(request, uid);
+    const response = this.applyOverrides(request, uid, decision);
+    this.logger.info(
+      {
+        uid,
+        kind: asString(request.kind?.kind),
+        namespace: asString(request.namespace),
+        name: decision.workload?.name ?? asString(request.name),
+        images: decision.images,
+        result: decision.result,
+        allowed: response.allowed,
+        message: decision.message,
+        validations: decision.outcomes.map((o) => ({ image: o.raw, rule: o.pattern, validator: o.validatorName, allowed: o.allowed })),
+        durationMs: Math.round((performance.now() - started) * 100) / 100,
+      },
+      'admission decision',
+    );
+    return { apiVersion: review.apiVersion, kind: review.kind, response };
+  }
+
+  /** The raw decision: what alerts report. */
+  async decide(request: AdmissionRequest, uid: string): Promise<Decision> {
+    const kind = asString(request.kind?.kind);
+    let workload: Workload;
+    let old: Workload | undefined;
+    try {
+      workload = decode('new', kind, request.object);
+      if (request.operation === 'UPDATE') old = decode('old', kind, request.oldObject);
+    } catch (e) {
+      return { allowed: false, result: 'invalid', message: (e as Error).message, patch: [], images: [], outcomes: [] };
+    }
+    const images = distinctImages(workload.containers);
+    // Deletion short cut: an object already marked for deletion may be updated (finalizers).
+    if (old?.deleted) return { allowed: true, result: 'success', patch: [], images, outcomes: [], workload };
+
+    const deadline = new Date(Date.now() + this.timeoutMs);
+    const context = { requestUid: uid, namespace: asString(request.namespace), deadline };
+    const pending = images.map((image) => this.images.validate(image, context));
+
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), this.timeoutMs);
+    });
+    const outcomes: ImageOutcome[] = [];
+    try {
+      // In spec order, so that the first failing image in the spec decides, whatever finished first.
+      for (const next of pending) {
+        const outcome = await Promise.race([next, timedOut]);
+        if (outcome === 'timeout') {
+          const waitingFor = images[outcomes.length];
+          const validator = this.images.validatorFor(waitingFor);
+          const message =
+            `validation of admission request ${uid} timed out after validating ${outcomes.length}/${images.length} images` +
+            ` (waiting for image ${waitingFor}${validator ? ` with validator "${validator}"` : ''})`;
+          return { allowed: false, result: 'timeout', message, patch: [], images, outcomes, workload };
+        }
+        outcomes.push(outcome);
+        if (!outcome.allowed) {
+          return { allowed: false, result: 'error', message: outcome.message, patch: [], images, outcomes, workload };
+        }
+      }
+    } finally {
+      clearTimeout(timer);
+    }
+    return { allowed: true, result: 'success', patch: buildPatch(workload.containers, outcomes), images, outcomes, workload };
+  }
+
+  /** podsOnly and detection mode turn a denial into an admission with warnings (after alerts). */
+  private applyOverrides(request: AdmissionRequest, uid: string, decision: Decision): AdmissionResponse {
+    const features = this.loaded.config.features;
+    const response: AdmissionResponse = { uid, allowed: decision.allowed };
+    if (!decision.allowed) response.status = { code: 403, message: decision.message ?? 'denied' };
+    if (decision.patch.length > 0) {
+      response.patch = Buffer.from(JSON.stringify(decision.patch)).toString('base64');
+      response.patchType = 'JSONPatch';
+    }
+    if (features.resourceValidationMode === 'podsOnly' && asString(request.kind?.kind) !== 'Pod') {
+      if (!response.allowed) response.warnings = ['pod-only validation active', response.status!.message];
+      response.allowed = true;
+      delete response.patch;
+      delete response.patchType;
+    }
+    if (features.detectionMode && !response.allowed) {
+      response.warnings = ['detection mode active', response.status!.message];
+      response.allowed = true;
+    }
+    return response;
+  }
+}
+
+function decode(which: 'new' | 'old', kind: string, object: unknown): Workload {
+  try {
+    return decodeWorkload(kind, object);
+  } catch (e) {
+    if (e instanceof WorkloadError) throw new WorkloadError(`error decoding ${which} workload object: ${e.message}`);
+    throw e;
+  }
+}
+
+/** Each distinct image string once, in spec order (different spellings are different images). */
+function distinctImages(containers: ContainerImage[]): string[] {
+  return [...new Set(containers.map((c) => c.image))];
+}
+
+/** Pins every admitted image whose name changes, in rules with mode `mutate`, at every place it is used. */
+function buildPatch(containers: ContainerImage[], outcomes: ImageOutcome[]): JsonPatchOperation[] {
+  const pinned = new Map<string, string>();
+  for (const o of outcomes) {
+    if (o.allowed && o.mode === 'mutate' && o.newName !== o.oldName) pinned.set(o.raw, o.newName);
+  }
+  return containers.filter((c) => pinned.has(c.image)).map((c) => ({ op: 'replace', path: c.path, value: pinned.get(c.image)! }));
+}
