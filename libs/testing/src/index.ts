@@ -1,0 +1,7 @@
+export * from './admission-reviews';
+export * from './conformance';
+export * from './https-client';
+export * from './ports';
+export { repoRoot } from '@connaisseur-mesh/local-stack';
+export * from './test-stack';
+export * from './test-validator';
