@@ -1,0 +1,64 @@
+import { ImageReference } from '@connaisseur-mesh/image-reference';
+import { conformancePath, describeConformance } from '@connaisseur-mesh/testing';
+import { CredentialStore, normalizeRegistryKey } from './credentials';
+
+const contextOf = (image: string) => ImageReference.parse(image).context;
+
+describe('registry keys', () => {
+  it.each([
+    ['https://index.docker.io/v1/', 'index.docker.io'],
+    ['docker.io', 'index.docker.io'],
+    ['index.docker.io', 'index.docker.io'],
+    ['registry-1.docker.io', 'index.docker.io'],
+    ['http://registry.io/path/', 'registry.io/path'],
+    ['registry.io:5000', 'registry.io:5000'],
+  ])('%s → %s', (key, normalized) => {
+    expect(normalizeRegistryKey(key, 's')).toBe(normalized);
+  });
+
+  it('rejects what is not a registry', () => {
+    expect(() => normalizeRegistryKey('[[]]\\', 's')).toThrow('secret "s": "[[]]\\" is not a registry[/path]');
+  });
+
+  it('matches whole path components only', () => {
+    const store = CredentialStore.fromSecretYaml('username: u\npassword: p\nregistry: registry.io/team\n', 's');
+    expect(store.lookup('registry.io/team/app')).toEqual({ username: 'u', password: 'p' });
+    expect(store.lookup('registry.io/teammate/app')).toBeUndefined();
+  });
+
+  it('needs the registry in secret.yaml (cosign cannot guess where credentials belong)', () => {
+    expect(() => CredentialStore.fromSecretYaml('username: u\npassword: p\n', 's')).toThrow('needs the registry');
+    expect(() => CredentialStore.fromSecretYaml('username: []\npassword: {}\n', 's')).toThrow('needs username and password');
+  });
+});
+
+describeConformance('Connaisseur auth fixtures (auth/)', () => {
+  const dir = conformancePath('auth');
+
+  it('08_docker_auth: the longest matching key wins; docker.io credentials match Docker Hub images', () => {
+    const store = CredentialStore.fromSecretDir(dir, '08_docker_auth');
+    expect(store.lookup(contextOf('registry.io/image:tag'))).toEqual({ username: 'user', password: 'pass' });
+    expect(store.lookup(contextOf('redis'))).toEqual({ username: 'docker', password: 'docker' });
+    expect(store.lookup(contextOf('k8s.io/coredns'))).toBeUndefined();
+    expect(store.lookup(contextOf('registry.io/path/image:tag'))).toEqual({ username: 'test', password: 'test' });
+  });
+
+  it('01_auth: secret.yaml', () => {
+    expect(CredentialStore.fromSecretDir(dir, '01_auth').lookup('registry.example.com/app')).toEqual({ username: 'user', password: 'pass' });
+  });
+
+  it('10_multi_auth_files: secret.yaml wins over .dockerconfigjson', () => {
+    const store = CredentialStore.fromSecretDir(dir, '10_multi_auth_files');
+    expect(store.lookup('registry.example.com/app')).toEqual({ username: 'user', password: 'pass' });
+    expect(store.lookup('registry.io/app')).toBeUndefined();
+  });
+
+  it.each([
+    ['12_invalid_secret_file', 'no authentication file for secret "12_invalid_secret_file"'],
+    ['13_no_registry_auth', 'needs the registry'],
+    ['14_invalid_registry_docker_auth', 'is not a registry[/path]'],
+    ['05_err_reading_secret', 'needs username and password'],
+  ])('%s is refused', (secret, message) => {
+    expect(() => CredentialStore.fromSecretDir(dir, secret)).toThrow(message);
+  });
+});

@@ -1,0 +1,5 @@
+export * from './auth';
+export * from './credentials';
+export * from './errors';
+export * from './media-types';
+export * from './registry-client';
