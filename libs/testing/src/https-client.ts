@@ -1,4 +1,5 @@
-import { Agent, request } from 'node:https';
+import { get as httpGet } from 'node:http';
+import { Agent, get as httpsGet, request } from 'node:https';
 
 export interface HttpResult {
   status: number;
@@ -33,5 +34,18 @@ export function httpsRequest(
     );
     req.on('error', reject);
     req.end(options.body);
+  });
+}
+
+/** The status of a GET (http or https, trusting `ca`), for waiting until a server answers. */
+export function httpStatus(url: string, ca?: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const done = (res: { statusCode?: number; resume(): void }) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    };
+    const req = url.startsWith('https:') ? httpsGet(url, { ca, timeout: 1000 }, done) : httpGet(url, { timeout: 1000 }, done);
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
   });
 }

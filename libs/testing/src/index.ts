@@ -1,7 +1,14 @@
 export * from './admission-reviews';
+export * from './certificates';
 export * from './conformance';
+export * from './connaisseur-cosign-fixtures';
+export * from './cosign-cli';
 export * from './https-client';
+export * from './oci-images';
 export * from './ports';
+export * from './registry-front';
+export * from './registry-server';
 export { repoRoot } from '@connaisseur-mesh/local-stack';
 export * from './test-stack';
 export * from './test-validator';
+export * from './validator-call';

@@ -1,0 +1,47 @@
+import { ServiceError } from '@grpc/grpc-js';
+import { validatorV1 } from '@connaisseur-mesh/contracts';
+import { clientCredentials, serviceClient, VALIDATOR_PROTO, VALIDATOR_SERVICE } from '@connaisseur-mesh/grpc';
+
+export type ValidatorCallResult = { response: validatorV1.ValidateImageResponse } | { error: { code: number; details: string } };
+
+/** One ValidateImage call over gRPC, as management makes it (for tests of validator services). */
+export function callValidator(address: string, request: Partial<validatorV1.ValidateImageRequest>, timeoutMs = 15_000): Promise<ValidatorCallResult> {
+  const Client = serviceClient(VALIDATOR_PROTO, VALIDATOR_SERVICE);
+  const client = new Client(address, clientCredentials());
+  return new Promise((resolve) => {
+    (client as unknown as Record<string, Function>).ValidateImage(
+      request,
+      { deadline: new Date(Date.now() + timeoutMs) },
+      (error: ServiceError | null, response: validatorV1.ValidateImageResponse) => {
+        client.close();
+        resolve(error ? { error: { code: error.code, details: error.details } } : { response });
+      },
+    );
+  });
+}
+
+/** A request for `image` (registry/repository[:tag][@digest]) with management's option defaults. */
+export function validateRequest(
+  validatorName: string,
+  image: { registry: string; repository: string; tag?: string; digest?: string },
+  options: Partial<validatorV1.RuleOptions> = {},
+): validatorV1.ValidateImageRequest {
+  const original = `${image.registry}/${image.repository}${image.tag ? `:${image.tag}` : ''}${image.digest ? `@${image.digest}` : ''}`;
+  return {
+    image: { original, registry: image.registry, repository: image.repository, tag: image.tag ?? '', digest: image.digest ?? '' },
+    validatorName,
+    options: {
+      trustRoot: 'default',
+      threshold: 0,
+      required: [],
+      delegations: [],
+      verifyInTransparencyLog: true,
+      verifySct: true,
+      verificationLevel: 'strict',
+      verifyTimestamp: 'always',
+      ...options,
+    },
+    extraOptions: undefined,
+    context: { requestUid: 'test', namespace: 'default' },
+  };
+}
