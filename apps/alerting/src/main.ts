@@ -1,4 +1,5 @@
 import { ALERTING_PACKAGE, ALERTING_PROTO, ALERTING_SERVICE, startGrpcApp } from '@connaisseur-mesh/grpc';
+import { runApp } from '@connaisseur-mesh/observability';
 import { AlertingModule } from './alerting.module';
 
 /** alerting: renders and delivers alerts about admission decisions behind connaisseur_mesh.alerting.v1. */
@@ -14,4 +15,4 @@ export function bootstrap() {
   });
 }
 
-if (require.main === module) void bootstrap();
+if (require.main === module) runApp('alerting', bootstrap);

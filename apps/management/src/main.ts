@@ -1,6 +1,6 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { AppContext, NestPinoLogger, onShutdownSignal, OpsServer, prepareApp } from '@connaisseur-mesh/observability';
+import { AppContext, NestPinoLogger, onShutdownSignal, OpsServer, prepareApp, runApp } from '@connaisseur-mesh/observability';
 import { RequestErrorsFilter } from './admission/request-errors.filter';
 import { readManagementEnv } from './config/management.env';
 import { ManagementModule } from './management.module';
@@ -59,4 +59,4 @@ export async function bootstrap(): Promise<RunningManagement> {
   return { context, app, ops, stop };
 }
 
-if (require.main === module) void bootstrap();
+if (require.main === module) runApp('management', bootstrap);

@@ -1,4 +1,5 @@
 import { startGrpcApp, VALIDATOR_PACKAGE, VALIDATOR_PROTO, VALIDATOR_SERVICE } from '@connaisseur-mesh/grpc';
+import { runApp } from '@connaisseur-mesh/observability';
 import { ValidatorNotationModule } from './validator-notation.module';
 
 /** validator-notation: verifies Notary Project (notation) signatures behind connaisseur_mesh.validator.v1. */
@@ -14,4 +15,4 @@ export function bootstrap() {
   });
 }
 
-if (require.main === module) void bootstrap();
+if (require.main === module) runApp('validator-notation', bootstrap);

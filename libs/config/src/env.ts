@@ -41,3 +41,6 @@ export function grpcTlsFiles(): GrpcTlsFiles | undefined {
   if (!cert || !key || !ca) throw new Error('GRPC_TLS_CERT, GRPC_TLS_KEY and GRPC_TLS_CA must be set together');
   return { cert, key, ca };
 }
+
+/** Where validators find `<secretName>/secret.yaml` or `.dockerconfigjson` (auth.secretName). */
+export const secretsDir = () => envString('SECRETS_DIR', '/app/secrets');

@@ -8,6 +8,12 @@ import { StaticValidator } from './mesh-config';
 
 const problemsOf = (raw: unknown) => validateConfig(raw).problems;
 
+/** A fixture loads (`expected` null) or fails with a problem that starts with `expected`. */
+function expectOutcome(problems: string[], expected: string | null) {
+  if (expected === null) expect(problems).toEqual([]);
+  else expect(problems).toContainEqual(expect.stringMatching(new RegExp(`^${expected.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`)));
+}
+
 const KEY = `-----BEGIN PUBLIC KEY-----
 MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEvtc/qpHtx7iUUj+rRHR99a8mnGni
 qiGkmUb9YpWWTS4YwlvwdmMDiGzcsHiDOYz6f88u2hCRF5GUCvyiZAKrsA==
@@ -163,8 +169,7 @@ describe('loading a configuration', () => {
  */
 describeConformance('Connaisseur config fixtures (config/)', () => {
   const cases: Array<[file: string, connaisseur: boolean, ours: string | null]> = [
-    // Loads in Connaisseur; here its cosign validator needs validator-cosign (not built yet).
-    ['00_sample.yaml', true, 'validators[2].type: "cosign" validators are not supported yet'],
+    ['00_sample.yaml', true, null],
     ['01_val_no_name.yaml', false, 'validators[0].name: validator is missing a name'],
     ['02_val_no_type.yaml', false, 'validators[0].type: validator is missing a type'],
     ['03_unsupported_type.yaml', false, 'validators[0].type: unsupported type "stati"'],
@@ -178,14 +183,13 @@ describeConformance('Connaisseur config fixtures (config/)', () => {
     ['10_mutate_test.yaml', true, 'policy[0].validator: no validator named "mock"'],
     ['11_mutate_test_error.yaml', true, 'policy[2].validator: no validator named "non-static-allow"'],
     ['12_mutate_test_cached.yaml', true, 'policy[0].validator: no validator named "notImplemented"'],
-    ['13_validation_modes.yaml', true, 'validators[2].type: "cosign" validators are not supported yet'],
+    ['13_validation_modes.yaml', true, null],
     ['14_validation_metrics.yaml', true, 'policy[0].validator: no validator named "cosigner"'],
   ];
   it.each(cases)('%s (Connaisseur loads: %s)', (file, _connaisseur, expected) => {
     const raw = parse(readConformance('config', file));
     const problems = problemsOf(raw);
-    if (expected === null) expect(problems).toEqual([]);
-    else expect(problems.some((p) => p.startsWith(expected))).toBe(true);
+    expectOutcome(problems, expected);
   });
 
   it('10_mutate_test.yaml loads once its "mock" validator is declared (as the e2e test does)', () => {
@@ -198,7 +202,7 @@ describeConformance('Connaisseur config fixtures (config/)', () => {
 describeConformance('Connaisseur validator fixtures (validators/)', () => {
   const cases: Array<[file: string, connaisseur: boolean, ours: string | null]> = [
     ['01_static.yaml', true, null],
-    ['02_cosign.yaml', true, 'validators[0].type: "cosign" validators are not supported yet'],
+    ['02_cosign.yaml', true, null],
     ['03_no_name.yaml', false, 'validators[0].name: validator is missing a name'],
     ['04_no_type.yaml', false, 'validators[0].type: validator is missing a type'],
     ['05_unsupported_type.yaml', false, 'validators[0].type: unsupported type "stati"'],
@@ -210,8 +214,57 @@ describeConformance('Connaisseur validator fixtures (validators/)', () => {
   it.each(cases)('%s (Connaisseur loads: %s)', (file, _connaisseur, expected) => {
     const validator = parse(readConformance('validators', file)) ?? null;
     const problems = problemsOf({ validators: [validator] });
-    if (expected === null) expect(problems).toEqual([]);
-    else expect(problems.some((p) => p.startsWith(expected))).toBe(true);
+    expectOutcome(problems, expected);
+  });
+});
+
+describeConformance('Connaisseur cosign validator fixtures (cosign/)', () => {
+  const cases: Array<[file: string, connaisseur: boolean, ours: string | null]> = [
+    ['01_cosign.yaml', true, null],
+    // Deliberate: online Rekor look-ups are not built; signatures are checked against their Rekor bundle.
+    ['02_rekor.yaml', true, 'validators[0].host.rekor: online Rekor look-ups are not supported yet'],
+    ['03_unmarshal_err.yaml', false, 'validators[0]: must be a map'],
+    ['04_rekor_err.yaml', false, 'validators[0].host.rekor: online Rekor look-ups are not supported yet'],
+    ['05_no_trust_roots.yaml', false, 'validators[0].trustRoots: is required'],
+    ['06_auth.yaml', true, null],
+    ['07_keychain.yaml', true, 'validators[0].auth.useKeychain: the Kubernetes keychain is not supported yet'],
+    ['08_cert.yaml', true, null],
+    ['09_full_config.yaml', true, 'validators[0].host.rekor: online Rekor look-ups are not supported yet'],
+    ['10_invalid_cert.yaml', false, 'validators[0].cert: block 1 is not a valid certificate'],
+    ['11_keyless.yaml', true, null],
+    ['12_invalid_rekor_pub_key.yaml', false, 'validators[0].host.rekorPubkey: is not a valid public key'],
+    ['13_invalid_fulcio_cert.yaml', false, 'validators[0].host.fulcioCert: block 1 is not a valid certificate'],
+    ['14_invalid_ct_log_pub_key.yaml', false, 'validators[0].host.ctLogPubkey: is not a valid public key'],
+  ];
+  it.each(cases)('%s (Connaisseur loads: %s)', (file, _connaisseur, expected) => {
+    const problems = problemsOf({ validators: [parse(readConformance('cosign', file))] });
+    expectOutcome(problems, expected);
+  });
+});
+
+describe('cosign rule options', () => {
+  const validators = [
+    {
+      name: 'cosign',
+      type: 'cosign',
+      trustRoots: [
+        { name: 'default', key: KEY },
+        { name: 'ci', keyless: { issuer: 'https://token.actions.githubusercontent.com', subjectRegex: '^https://github.com/acme/' } },
+      ],
+    },
+  ];
+  it.each<[Record<string, unknown>, string]>([
+    [{ required: ['default'] }, 'policy[0].with.required: only used with trustRoot "*"'],
+    [{ trustRoot: '*', threshold: 3 }, 'policy[0].with.threshold: 3 exceeds the 2 trust roots of validator "cosign"'],
+    [{ trustRoot: 'ci', verifyInTransparencyLog: false }, 'policy[0].with.verifyInTransparencyLog: keyless trust roots (ci) need the transparency log: it dates the short-lived certificate'],
+    [{ trustRoot: 'nope' }, 'policy[0].with.trustRoot: validator "cosign" has no trust root "nope"'],
+    [{ delegations: ['x'] }, 'policy[0].with.delegations: not used by cosign validators'],
+  ])('%j', (withOptions, problem) => {
+    expect(problemsOf({ validators, policy: [{ pattern: '*', validator: 'cosign', with: withOptions }] })).toContain(problem);
+  });
+
+  it('accepts a key root without the transparency log', () => {
+    expect(problemsOf({ validators, policy: [{ pattern: '*', validator: 'cosign', with: { verifyInTransparencyLog: false } }] })).toEqual([]);
   });
 });
 

@@ -22,7 +22,7 @@ import {
 import { isKmsReference, parseCertificatesPem, parsePublicKeyPem } from './pem';
 
 /** Validator types whose service exists. The others load as errors ("not supported yet"). */
-export const SUPPORTED_VALIDATOR_TYPES: readonly ValidatorType[] = ['static', 'external'];
+export const SUPPORTED_VALIDATOR_TYPES: readonly ValidatorType[] = ['static', 'external', 'cosign'];
 
 /** The `with` keys each validator type uses; a key another type would use is a load error. */
 const RULE_OPTIONS_BY_TYPE: Record<Exclude<ValidatorType, 'external'>, readonly (keyof RuleOptions)[]> = {
@@ -327,6 +327,13 @@ function checkRule(rule: PolicyRule, validators: Map<string, ValidatorConfig>, p
   }
   for (const name of options.required ?? []) {
     if (!rootNames.has(name)) problems.push(`${withPath}.required: validator "${validator.name}" has no trust root "${name}"`);
+  }
+  if (options.required !== undefined && trustRoot !== '*') problems.push(`${withPath}.required: only used with trustRoot "*"`);
+  const keyless = validator.trustRoots.filter((t) => t.keyless && (trustRoot === '*' || t.name === trustRoot));
+  if (options.verifyInTransparencyLog === false && keyless.length > 0) {
+    problems.push(
+      `${withPath}.verifyInTransparencyLog: keyless trust roots (${keyless.map((t) => t.name).join(', ')}) need the transparency log: it dates the short-lived certificate`,
+    );
   }
   if (options.threshold !== undefined) {
     if (trustRoot !== '*') problems.push(`${withPath}.threshold: only used with trustRoot "*"`);

@@ -46,3 +46,11 @@ export function onShutdownSignal(logger: AppContext['logger'], stop: () => Promi
   process.on('SIGTERM', handler);
   process.on('SIGINT', handler);
 }
+
+/** Runs an app's bootstrap; a failure to start (a missing secret, a port in use) exits 1 with the reason. */
+export function runApp(service: string, bootstrap: () => Promise<unknown>): void {
+  bootstrap().catch((e: Error) => {
+    process.stderr.write(`${JSON.stringify({ level: 'fatal', service, msg: `cannot start: ${e.message}` })}\n`);
+    process.exit(1);
+  });
+}

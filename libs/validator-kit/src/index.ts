@@ -1,0 +1,2 @@
+export * from './validation-error';
+export * from './validator-metrics';
