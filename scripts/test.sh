@@ -7,4 +7,6 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 scripts/ensure-system-packages.sh
 scripts/ensure-node-modules.sh
 npm run --silent build
+# The tests themselves are only transpiled by Jest: type-check them (and everything else) here.
+node_modules/.bin/tsc --noEmit -p tsconfig.json
 exec node_modules/.bin/jest "$@"

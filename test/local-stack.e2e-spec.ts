@@ -1,10 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
-import { validatorV1 } from '@connaisseur-mesh/contracts';
-import { healthClient, serviceClient, VALIDATOR_PROTO, VALIDATOR_SERVICE, clientCredentials, ALERTING_SERVICE } from '@connaisseur-mesh/grpc';
+import { ALERTING_SERVICE, healthClient, VALIDATOR_SERVICE } from '@connaisseur-mesh/grpc';
 import { APPS, LocalStack, StackPorts } from '@connaisseur-mesh/local-stack';
-import { freePorts, httpsRequest, repoRoot } from '@connaisseur-mesh/testing';
+import { callValidator, freePorts, httpsRequest, repoRoot } from '@connaisseur-mesh/testing';
 
 /**
  * The local stack as `npm start` runs it: config/connaisseur.yaml, a self-signed webhook
@@ -53,14 +52,14 @@ describe('the local stack (npm start)', () => {
     const ops = stack.opsUrl(app);
     expect((await fetch(`${ops}/livez`)).status).toBe(200);
     expect((await fetch(`${ops}/readyz`)).status).toBe(200);
-    const statusz = await (await fetch(`${ops}/statusz`)).json();
+    const statusz = (await (await fetch(`${ops}/statusz`)).json()) as Record<string, unknown>;
     expect(statusz).toMatchObject({ service: app, ready: true });
     const metrics = await (await fetch(`${ops}/metrics`)).text();
     expect(metrics).toContain('process_cpu_user_seconds_total');
   });
 
   it("reports the validator services' gRPC health in management's /statusz", async () => {
-    const statusz = await (await fetch(`${stack.opsUrl('management')}/statusz`)).json();
+    const statusz = (await (await fetch(`${stack.opsUrl('management')}/statusz`)).json()) as { dependencies: unknown };
     // The shipped config has static validators only: no validator service is a dependency.
     expect(statusz.dependencies).toEqual({});
   });
@@ -76,20 +75,18 @@ describe('the local stack (npm start)', () => {
     },
   );
 
-  it.each(['validator-cosign', 'validator-notaryv1', 'validator-notation'] as const)(
+  const image = { original: 'nginx', registry: 'index.docker.io', repository: 'library/nginx', tag: 'latest', digest: '' };
+
+  it.each(['validator-notaryv1', 'validator-notation'] as const)(
     '%s answers ValidateImage with UNIMPLEMENTED until it is built (nothing pretends to verify)',
     async (app) => {
-      const Client = serviceClient(VALIDATOR_PROTO, VALIDATOR_SERVICE);
-      const client = new Client(`127.0.0.1:${stack.ports.grpc[app]}`, clientCredentials());
-      const error = await new Promise<{ code: number; details: string }>((resolve) =>
-        (client as unknown as Record<string, Function>).ValidateImage(
-          { image: { original: 'nginx' }, validatorName: 'x' } as Partial<validatorV1.ValidateImageRequest>,
-          (e: { code: number; details: string }) => resolve(e),
-        ),
-      );
-      expect(error.code).toBe(status.UNIMPLEMENTED);
-      expect(error.details).toContain('not implemented yet');
-      client.close();
+      const result = await callValidator(`127.0.0.1:${stack.ports.grpc[app]}`, { image, validatorName: 'x' });
+      expect(result).toEqual({ error: { code: status.UNIMPLEMENTED, details: expect.stringContaining('not implemented yet') } });
     },
   );
+
+  it('validator-cosign answers FAILED_PRECONDITION for a validator it does not have', async () => {
+    const result = await callValidator(`127.0.0.1:${stack.ports.grpc['validator-cosign']}`, { image, validatorName: 'x' });
+    expect(result).toEqual({ error: { code: status.FAILED_PRECONDITION, details: 'validator-cosign has no cosign validator named "x"' } });
+  });
 });

@@ -1,0 +1,48 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { APPS } from '@connaisseur-mesh/local-stack';
+import { freePorts, repoRoot, TestStack } from '@connaisseur-mesh/testing';
+
+/** Every app refuses to start on a broken configuration: exit 1, every problem listed with its path. */
+describe('start-up checks', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cm-startup-'));
+  const broken = join(dir, 'broken.yaml');
+  writeFileSync(
+    broken,
+    ['validators:', '  - name: allow', '    type: static', '    approve: maybe', 'policy:', '  - pattern: "[oops"', '    validator: missing', ''].join('\n'),
+  );
+
+  it.each(APPS)('%s exits 1 and lists every problem of an invalid configuration', async (app) => {
+    const [port, ops] = await freePorts(2);
+    const result = spawnSync(process.execPath, [join(repoRoot, 'dist/apps', app, 'src/main.js')], {
+      env: { ...process.env, CONNAISSEUR_CONFIG: broken, PORT: String(port), GRPC_PORT: String(port), OPS_PORT: String(ops) },
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('validators[0].approve: must be a boolean');
+    expect(result.stderr).toContain('policy[0].pattern: invalid glob "[oops": unclosed "["');
+    expect(result.stderr).toContain('policy[0].validator: no validator named "missing"');
+  });
+
+  it('validator-cosign refuses to start without the secret a validator names', async () => {
+    await expect(
+      TestStack.start({
+        apps: ['validator-cosign'],
+        appEnv: { 'validator-cosign': { SECRETS_DIR: dir } },
+        config: {
+          validators: [
+            {
+              name: 'private',
+              type: 'cosign',
+              auth: { secretName: 'registry-credentials' },
+              trustRoots: [{ name: 'default', key: '-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEvtc/qpHtx7iUUj+rRHR99a8mnGni\nqiGkmUb9YpWWTS4YwlvwdmMDiGzcsHiDOYz6f88u2hCRF5GUCvyiZAKrsA==\n-----END PUBLIC KEY-----\n' }],
+            },
+          ],
+        },
+      }),
+    ).rejects.toThrow(/validator-cosign exited with code 1[\s\S]*no authentication file for secret \\?"registry-credentials/);
+  });
+});
