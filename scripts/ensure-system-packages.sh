@@ -5,7 +5,10 @@ set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 
 # command → package
-declare -A PACKAGES=()
+declare -A PACKAGES=(
+  [redis-server]=redis-server
+  [prometheus]=prometheus
+)
 
 missing=()
 for cmd in "${!PACKAGES[@]}"; do
