@@ -1,7 +1,11 @@
 export * from './admission-reviews';
 export * from './conformance';
 export * from './https-client';
+export * from './kube-api-stand-in';
 export * from './ports';
+export * from './prometheus-server';
+export * from './redis-server';
 export { repoRoot } from '@connaisseur-mesh/local-stack';
+export * from './test-certificates';
 export * from './test-stack';
 export * from './test-validator';
