@@ -2,6 +2,7 @@ export * from './admission-reviews';
 export * from './conformance';
 export * from './https-client';
 export * from './kube-api-stand-in';
+export * from './ops-metrics';
 export * from './ports';
 export * from './prometheus-server';
 export * from './redis-server';

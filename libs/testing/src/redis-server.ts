@@ -83,7 +83,17 @@ export class RedisServer {
   }
 
   async stop(): Promise<void> {
+    this.resume();
     await this.end('SIGTERM');
+  }
+
+  /** SIGSTOP: connections stay open but nothing answers (a hung or overloaded Redis). */
+  pause() {
+    if (this.running) this.child!.kill('SIGSTOP');
+  }
+
+  resume() {
+    if (this.running) this.child!.kill('SIGCONT');
   }
 
   private async run(): Promise<void> {
