@@ -6,6 +6,7 @@ import {
   admissionReview,
   ALICE_DIGEST,
   readMetric,
+  readStatusz,
   RedisServer,
   TestAnswer,
   TestStack,
@@ -160,7 +161,7 @@ describe('the verdict cache with a real Redis', () => {
   });
 
   it('reports Redis in /statusz and counts cache operations', async () => {
-    const statusz = await (await fetch(`${stack.opsUrl}/statusz`)).json();
+    const statusz = await readStatusz(stack.opsUrl);
     expect(statusz.dependencies.redis).toEqual({ ok: true });
     expect(await readMetric(stack.opsUrl, 'connaisseur_mesh_cache_operations_total', { op: 'get', outcome: 'hit' })).toBeGreaterThan(0);
     expect(await readMetric(stack.opsUrl, 'connaisseur_mesh_cache_operations_total', { op: 'set', outcome: 'ok' })).toBeGreaterThan(0);
@@ -187,7 +188,7 @@ describe('the verdict cache with a real Redis', () => {
   });
 
   it('Redis killed during a load of admissions: nothing denied, nothing slow; restarted: hits again', async () => {
-    await waitFor(async () => (await (await fetch(`${stack.opsUrl}/statusz`)).json()).dependencies.redis.ok === true);
+    await waitFor(async () => (await readStatusz(stack.opsUrl)).dependencies.redis.ok === true);
     const warnings = () => stack.log().split('\n').filter((l) => l.includes('redis unavailable')).length;
     const warningsBefore = warnings();
     await admit(['signed.io/warm:1']);
@@ -215,11 +216,11 @@ describe('the verdict cache with a real Redis', () => {
     // Once per outage, not once per request.
     await waitFor(async () => warnings() === warningsBefore + 1);
     expect((await (await fetch(`${stack.opsUrl}/readyz`)).status)).toBe(200);
-    expect((await (await fetch(`${stack.opsUrl}/statusz`)).json()).dependencies.redis.ok).toBe(false);
+    expect((await readStatusz(stack.opsUrl)).dependencies.redis.ok).toBe(false);
     expect(await readMetric(stack.opsUrl, 'connaisseur_mesh_dependency_up', { dependency: 'redis' })).toBe(0);
 
     await redis.restart();
-    await waitFor(async () => (await (await fetch(`${stack.opsUrl}/statusz`)).json()).dependencies.redis.ok === true);
+    await waitFor(async () => (await readStatusz(stack.opsUrl)).dependencies.redis.ok === true);
     expect((await admit(['signed.io/after-restart:1'])).calls).toBe(1);
     expect((await admit(['signed.io/after-restart:1'])).calls).toBe(0);
     expect(stack.log()).toContain('redis is back: caching again');
@@ -280,7 +281,7 @@ describe('the verdict cache: expiry, cacheErrors off, TLS, start-up checks', () 
     const env = { REDIS_URL: redis.tlsUrl, REDIS_CA: redis.certificates!.caFile, REDIS_PASSWORD: PASSWORD, CACHE_HMAC_KEY: HMAC_KEY };
     await withStack(configText(validator.address, { expirySeconds: 30 }), env, async (admit, stack) => {
       expect([await admit('signed.io/tls:1'), await admit('signed.io/tls:1')]).toEqual([1, 0]);
-      expect((await (await fetch(`${stack.opsUrl}/statusz`)).json()).dependencies.redis).toEqual({ ok: true });
+      expect((await readStatusz(stack.opsUrl)).dependencies.redis).toEqual({ ok: true });
     });
   });
 
@@ -288,7 +289,7 @@ describe('the verdict cache: expiry, cacheErrors off, TLS, start-up checks', () 
     const env = { REDIS_URL: redis.tlsUrl, REDIS_PASSWORD: PASSWORD, CACHE_HMAC_KEY: HMAC_KEY };
     await withStack(configText(validator.address, { expirySeconds: 30 }), env, async (admit, stack) => {
       expect([await admit('signed.io/untrusted:1'), await admit('signed.io/untrusted:1')]).toEqual([1, 1]);
-      expect((await (await fetch(`${stack.opsUrl}/statusz`)).json()).dependencies.redis.ok).toBe(false);
+      expect((await readStatusz(stack.opsUrl)).dependencies.redis.ok).toBe(false);
     });
   });
 

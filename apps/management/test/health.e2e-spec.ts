@@ -1,4 +1,4 @@
-import { freePort, readMetric, TestStack } from '@connaisseur-mesh/testing';
+import { freePort, readMetric, readStatusz, TestStack } from '@connaisseur-mesh/testing';
 
 /**
  * /readyz is management's own state; /statusz and connaisseur_mesh_dependency_up report each
@@ -22,7 +22,7 @@ describe("management's health endpoints", () => {
   });
   afterAll(() => stack?.stop());
 
-  const statusz = async () => (await (await fetch(`${stack.opsUrl}/statusz`)).json()) as { ready: boolean; dependencies: Record<string, { ok: boolean; detail?: string }> };
+  const statusz = () => readStatusz(stack.opsUrl);
 
   it('a validator service that is down shows in /statusz and the metric, not in /readyz', async () => {
     expect((await fetch(`${stack.opsUrl}/readyz`)).status).toBe(200);

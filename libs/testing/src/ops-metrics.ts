@@ -13,3 +13,14 @@ export async function readMetric(opsUrl: string, name: string, labels: Record<st
   }
   return sum;
 }
+
+export interface Statusz {
+  service: string;
+  ready: boolean;
+  dependencies: Record<string, { ok: boolean; detail?: string }>;
+}
+
+/** An app's GET /statusz. */
+export async function readStatusz(opsUrl: string): Promise<Statusz> {
+  return (await (await fetch(`${opsUrl}/statusz`)).json()) as Statusz;
+}

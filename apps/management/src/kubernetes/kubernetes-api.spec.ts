@@ -18,6 +18,21 @@ describe('the Kubernetes API client (against the stand-in)', () => {
   });
   afterAll(() => api.stop());
 
+  /** A kubeconfig in `dir` whose current context is the stand-in with these cluster and user fields. */
+  function kubeconfig(name: string, cluster: object, user: object): string {
+    const file = join(dir, name);
+    writeFileSync(
+      file,
+      stringify({
+        'current-context': 'c',
+        contexts: [{ name: 'c', context: { cluster: 'k', user: 'u' } }],
+        clusters: [{ name: 'k', cluster: { server: api.serverUrl, ...cluster } }],
+        users: [{ name: 'u', user }],
+      }),
+    );
+    return file;
+  }
+
   it('reads a kubeconfig (server, CA file, token) and GETs group and core objects', async () => {
     const client = KubernetesApi.fromEnv({ kubeconfig: api.writeKubeconfig(dir) })!;
     await expect(client.getNamespaced('apps/v1', 'ReplicaSet', 'ns', 'rs', 2_000)).resolves.toEqual(replicaSet);
@@ -35,16 +50,7 @@ describe('the Kubernetes API client (against the stand-in)', () => {
 
   it('reads certificate-authority-data and tokenFile, relative to the kubeconfig', async () => {
     writeFileSync(join(dir, 'token-file'), api.token);
-    const file = join(dir, 'inline-kubeconfig');
-    writeFileSync(
-      file,
-      stringify({
-        'current-context': 'c',
-        contexts: [{ name: 'c', context: { cluster: 'k', user: 'u' } }],
-        clusters: [{ name: 'k', cluster: { server: api.serverUrl, 'certificate-authority-data': Buffer.from(api.certificates.ca).toString('base64') } }],
-        users: [{ name: 'u', user: { tokenFile: 'token-file' } }],
-      }),
-    );
+    const file = kubeconfig('inline-kubeconfig', { 'certificate-authority-data': Buffer.from(api.certificates.ca).toString('base64') }, { tokenFile: 'token-file' });
     await expect(KubernetesApi.fromEnv({ kubeconfig: file })!.getNamespaced('v1', 'Pod', 'ns', 'p', 2_000)).resolves.toEqual(pod);
   });
 
@@ -53,16 +59,7 @@ describe('the Kubernetes API client (against the stand-in)', () => {
   });
 
   it('says which kubeconfig users it cannot use', () => {
-    const file = join(dir, 'exec-kubeconfig');
-    writeFileSync(
-      file,
-      stringify({
-        'current-context': 'c',
-        contexts: [{ name: 'c', context: { cluster: 'k', user: 'u' } }],
-        clusters: [{ name: 'k', cluster: { server: api.serverUrl } }],
-        users: [{ name: 'u', user: { exec: { command: 'gke-gcloud-auth-plugin' } } }],
-      }),
-    );
+    const file = kubeconfig('exec-kubeconfig', {}, { exec: { command: 'gke-gcloud-auth-plugin' } });
     expect(() => KubernetesApi.fromEnv({ kubeconfig: file })).toThrow('the user needs a token or tokenFile (client certificates and exec plugins are not supported)');
   });
 
