@@ -1,7 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { admissionReview, freePort, startTestValidatorProcess, TestStack } from '@connaisseur-mesh/testing';
+import { admissionReview, freePort, readMetric, RedisServer, startTestValidatorProcess, TestStack, TestStackOptions } from '@connaisseur-mesh/testing';
 import { repoRoot } from '@connaisseur-mesh/local-stack';
 import { LoadResult, measure } from './run-load';
 import { LatencyResult, sequentialLatency } from './sequential';
@@ -10,47 +10,82 @@ import { LatencyResult, sequentialLatency } from './sequential';
  * `npm run bench`: AdmissionReviews posted to the real local stack (autocannon; 3 s warm-up, then
  * 10 s at 32 connections), next to a bare Node HTTPS server that parses the same review (this
  * machine's limit). Results go to docs/benchmarks.md by hand, with the machine and date.
+ * BENCH_QUICK=1 shortens every run (a smoke test of the benchmark itself, not a measurement).
  */
-const LOAD = { connections: 32, warmupSeconds: 3, seconds: 10 };
-const SEQUENTIAL_REQUESTS = 3000;
+const QUICK = process.env.BENCH_QUICK === '1';
+const LOAD = QUICK ? { connections: 32, warmupSeconds: 1, seconds: 2 } : { connections: 32, warmupSeconds: 3, seconds: 10 };
+const SEQUENTIAL_REQUESTS = QUICK ? 300 : 3000;
+const SIGNED = 'securesystemsengineering/alice-image:test';
+
+/** Static allow for everything but alice-image, which goes to the validator over gRPC. */
+function benchConfig(validatorAddress: string, expirySeconds: number) {
+  return {
+    validators: [
+      { name: 'allow', type: 'static', approve: true },
+      { name: 'mock', type: 'external', address: validatorAddress },
+    ],
+    policy: [
+      { pattern: '*:*', validator: 'allow' },
+      { pattern: 'docker.io/securesystemsengineering/alice-image', validator: 'mock' },
+    ],
+    features: { automaticChildApproval: false, cache: { expirySeconds } },
+  };
+}
+
+interface Scenario {
+  name: string;
+  review: string;
+}
 
 async function main() {
   const validator = await startTestValidatorProcess(await freePort());
   const barePort = await freePort();
   const bare = await startBare(barePort);
-  const stack = await TestStack.start({
-    config: {
-      validators: [
-        { name: 'allow', type: 'static', approve: true },
-        { name: 'mock', type: 'external', address: validator.address },
-      ],
-      policy: [
-        { pattern: '*:*', validator: 'allow' },
-        { pattern: 'docker.io/securesystemsengineering/alice-image', validator: 'mock' },
-      ],
-      // Every request reaches the validator: no cache in this measurement.
-      features: { automaticChildApproval: false, cache: { expirySeconds: 0 } },
-    },
-  });
+  const redis = await RedisServer.start({ password: 'bench' });
   const staticReview = JSON.stringify(admissionReview({ images: ['nginx:1.27'] }));
-  const grpcReview = JSON.stringify(admissionReview({ images: ['securesystemsengineering/alice-image:test'] }));
+  const signedReview = JSON.stringify(admissionReview({ images: [SIGNED] }));
   const results: LoadResult[] = [];
   const latencies: LatencyResult[] = [];
+  const validatorCalls: string[] = [];
+
+  /** Load, then sequential latency, of each scenario on a stack started for them. */
+  const run = async (options: TestStackOptions, scenarios: Scenario[]) => {
+    const stack = await TestStack.start(options);
+    try {
+      for (const s of scenarios) results.push(await measure(s.name, stack.webhookUrl, s.review, LOAD));
+      for (const s of scenarios) latencies.push(await sequentialLatency(s.name, stack.webhookUrl, s.review, SEQUENTIAL_REQUESTS, stack.ca));
+      const calls = await readMetric(stack.opsUrl, 'connaisseur_mesh_validator_call_duration_seconds_count');
+      validatorCalls.push(`${scenarios.map((s) => s.name).join(' + ')}: ${calls} validator calls`);
+    } finally {
+      await stack.stop();
+    }
+  };
+
   try {
     results.push(await measure('bare HTTPS server (machine limit)', `https://127.0.0.1:${barePort}/`, staticReview, LOAD));
-    results.push(await measure('static allow', stack.webhookUrl, staticReview, LOAD));
-    results.push(await measure('one image via gRPC validator', stack.webhookUrl, grpcReview, LOAD));
-    latencies.push(await sequentialLatency('static allow', stack.webhookUrl, staticReview, SEQUENTIAL_REQUESTS, stack.ca));
-    latencies.push(await sequentialLatency('one image via gRPC validator', stack.webhookUrl, grpcReview, SEQUENTIAL_REQUESTS, stack.ca));
+    // No cache: every sequential request crosses the gRPC hop (concurrent ones of the same image share a call).
+    await run({ config: benchConfig(validator.address, 0) }, [
+      { name: 'static allow', review: staticReview },
+      { name: 'one image via gRPC validator', review: signedReview },
+    ]);
+    // The cache outlives the run: one validation per image and process, the rest are hits.
+    await run({ config: benchConfig(validator.address, 3600) }, [{ name: 'cache hit (in-memory)', review: signedReview }]);
+    await run(
+      {
+        config: benchConfig(validator.address, 3600),
+        env: { REDIS_URL: `redis://127.0.0.1:${redis.port}`, REDIS_PASSWORD: 'bench', CACHE_HMAC_KEY: 'bench' },
+      },
+      [{ name: 'cache hit (Redis)', review: signedReview }],
+    );
   } finally {
-    await stack.stop();
+    await redis.stop();
     await validator.stop();
     bare.kill('SIGTERM');
   }
-  report(results, latencies);
+  report(results, latencies, validatorCalls);
 }
 
-function report(results: LoadResult[], latencies: LatencyResult[]) {
+function report(results: LoadResult[], latencies: LatencyResult[], validatorCalls: string[]) {
   const bare = results[0].requestsPerSecond;
   const cpu = cpus();
   process.stdout.write(`\n${new Date().toISOString().slice(0, 10)}, ${cpu.length} × ${cpu[0]?.model ?? 'cpu'}, Node ${process.version}\n\n`);
@@ -62,6 +97,7 @@ function report(results: LoadResult[], latencies: LatencyResult[]) {
   process.stdout.write(`\nSequential, one connection, ${SEQUENTIAL_REQUESTS} requests:\n\n| scenario | p50 ms | p99 ms |\n|---|---|---|\n`);
   for (const l of latencies) process.stdout.write(`| ${l.name} | ${l.p50} | ${l.p99} |\n`);
   process.stdout.write(`\ngRPC hop at p50: +${(latencies[1].p50 - latencies[0].p50).toFixed(3)} ms\n`);
+  process.stdout.write(`\nValidator calls per stack (one per image and process expected with the cache):\n${validatorCalls.map((c) => `- ${c}`).join('\n')}\n`);
 }
 
 async function startBare(port: number): Promise<ChildProcess> {

@@ -11,6 +11,8 @@ declare -A PACKAGES=(
   [docker-registry]=docker-registry # OCI registry (CNCF distribution 2.8)
   [htpasswd]=apache2-utils          # bcrypt passwords for the registry's Basic auth
   [openssl]=openssl                 # test certificates, RSA signatures
+  [redis-server]=redis-server       # the cache's Redis (TCP and TLS)
+  [prometheus]=prometheus           # scrapes the local stack in the metrics test
 )
 
 missing=()

@@ -3,8 +3,8 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { AppContext, NestPinoLogger, onShutdownSignal, OpsServer, prepareApp, runApp } from '@connaisseur-mesh/observability';
 import { RequestErrorsFilter } from './admission/request-errors.filter';
 import { readManagementEnv } from './config/management.env';
+import { DependencyHealth } from './health/dependency-health.service';
 import { ManagementModule } from './management.module';
-import { ValidatorRegistry } from './validators/validator-registry.service';
 import { webhookCertificate } from './webhook/webhook-certificate';
 
 /** The largest AdmissionReview accepted; the API server's own request limit is of this order. */
@@ -20,7 +20,14 @@ export interface RunningManagement {
 /** management: the admission webhook (HTTPS) and its ops port. */
 export async function bootstrap(): Promise<RunningManagement> {
   const context = prepareApp('management', { redactLogs: false });
-  const env = readManagementEnv();
+  let env;
+  try {
+    env = readManagementEnv();
+  } catch (e) {
+    context.logger.fatal((e as Error).message);
+    context.logger.flush();
+    process.exit(1);
+  }
   const tls = await webhookCertificate(env.tlsCert, env.tlsKey);
   if (tls.selfSigned) context.logger.warn('TLS_CERT/TLS_KEY not set: serving a self-signed webhook certificate');
 
@@ -37,13 +44,13 @@ export async function bootstrap(): Promise<RunningManagement> {
   fastify.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
   app.useGlobalFilters(new RequestErrorsFilter(BODY_LIMIT));
 
-  const validators = app.get(ValidatorRegistry);
+  const dependencies = app.get(DependencyHealth);
   const ops = new OpsServer({
     host: env.host,
     port: env.opsPort,
     service: 'management',
     registry: context.registry,
-    dependencies: () => validators.dependencies(),
+    dependencies: () => dependencies.check(),
   });
   await ops.listen();
   await app.listen(env.port, env.host);

@@ -2,7 +2,11 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { AppContext, AppContextModule } from '@connaisseur-mesh/observability';
 import { AdmissionController } from './admission/admission.controller';
 import { AdmissionService } from './admission/admission.service';
+import { ParentImagesService } from './approval/parent-images.service';
+import { VerdictCache } from './cache/verdict-cache.service';
 import { MANAGEMENT_ENV, ManagementEnv } from './config/management.env';
+import { DependencyHealth } from './health/dependency-health.service';
+import { ManagementMetrics } from './metrics/management-metrics';
 import { ImageValidationService } from './validation/image-validation.service';
 import { ValidatorRegistry } from './validators/validator-registry.service';
 
@@ -13,7 +17,16 @@ export class ManagementModule {
       module: ManagementModule,
       imports: [AppContextModule.forRoot(context)],
       controllers: [AdmissionController],
-      providers: [{ provide: MANAGEMENT_ENV, useValue: env }, AdmissionService, ImageValidationService, ValidatorRegistry],
+      providers: [
+        { provide: MANAGEMENT_ENV, useValue: env },
+        AdmissionService,
+        ImageValidationService,
+        ValidatorRegistry,
+        VerdictCache,
+        ParentImagesService,
+        ManagementMetrics,
+        DependencyHealth,
+      ],
     };
   }
 }

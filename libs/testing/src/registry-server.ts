@@ -2,7 +2,7 @@ import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, openSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TestCertificates } from './certificates';
+import { TestCertificates } from './test-certificates';
 import { httpStatus } from './https-client';
 import { freePort } from './ports';
 

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generate } from 'selfsigned';
@@ -14,6 +14,9 @@ export interface TestStackOptions {
   appEnv?: Partial<Record<AppName, Record<string, string>>>;
   apps?: readonly AppName[];
 }
+
+/** What the developer's shell may hold but a test must set itself (empty = unset for the apps). */
+const ISOLATED_ENV = { REDIS_URL: '', REDIS_PASSWORD: '', REDIS_CA: '', CACHE_HMAC_KEY: '', KUBECONFIG: '', KUBERNETES_SERVICE_HOST: '' };
 
 /**
  * The real local stack on free ports, with a webhook certificate made for the test (the client
@@ -39,7 +42,7 @@ export class TestStack {
     const stack = await LocalStack.start({
       config: configFile,
       ports: await pickPorts(),
-      env: { TLS_CERT: join(dir, 'tls.crt'), TLS_KEY: join(dir, 'tls.key'), ...options.env },
+      env: { ...ISOLATED_ENV, TLS_CERT: join(dir, 'tls.crt'), TLS_KEY: join(dir, 'tls.key'), ...options.env },
       appEnv: options.appEnv,
       apps: options.apps,
       logDir: join(dir, 'logs'),
@@ -49,6 +52,16 @@ export class TestStack {
 
   get webhookUrl(): string {
     return this.stack.webhookUrl;
+  }
+
+  /** management's ops port (/livez, /readyz, /statusz, /metrics). */
+  get opsUrl(): string {
+    return this.stack.opsUrl('management');
+  }
+
+  /** What an app wrote to its log so far. */
+  log(app: AppName = 'management'): string {
+    return readFileSync(join(this.dir, 'logs', `${app}.log`), 'utf8');
   }
 
   /** POST /mutate with an AdmissionReview (object or raw text). */

@@ -1,6 +1,7 @@
 import { All, Controller, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { BadAdmissionRequest, toAdmissionReview } from './admission-review';
+import { ManagementMetrics } from '../metrics/management-metrics';
 import { AdmissionService } from './admission.service';
 
 /**
@@ -9,10 +10,14 @@ import { AdmissionService } from './admission.service';
  */
 @Controller()
 export class AdmissionController {
-  constructor(private readonly admission: AdmissionService) {}
+  constructor(
+    private readonly admission: AdmissionService,
+    private readonly metrics: ManagementMetrics,
+  ) {}
 
   @All('mutate')
   async mutate(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    this.metrics.requests.inc();
     if (req.method !== 'POST') {
       return void reply.code(405).type('text/plain').send(`Method not allowed.: ${req.method}\n`);
     }

@@ -1,7 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { LoadedConfig } from '@connaisseur-mesh/config';
 import { Logger, LOGGER, MESH_CONFIG } from '@connaisseur-mesh/observability';
-import { ImageOutcome, ImageValidationService } from '../validation/image-validation.service';
+import { ParentImagesService } from '../approval/parent-images.service';
+import { ManagementMetrics } from '../metrics/management-metrics';
+import { ImageOutcome, ImageValidationService, ValidationContext } from '../validation/image-validation.service';
 import { AdmissionRequest, AdmissionResponse, AdmissionReview, AdmissionReviewResponse, asString, JsonPatchOperation } from './admission-review';
 import { ContainerImage, decodeWorkload, Workload, WorkloadError } from './workload';
 
@@ -32,6 +34,8 @@ export class AdmissionService {
     @Inject(MESH_CONFIG) private readonly loaded: LoadedConfig,
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly images: ImageValidationService,
+    private readonly parents: ParentImagesService,
+    private readonly metrics: ManagementMetrics,
   ) {
     this.timeoutMs = loaded.config.admission.timeoutSeconds * 1000;
   }
@@ -42,6 +46,10 @@ export class AdmissionService {
     const uid = asString(request.uid);
     const decision = await this.decide(request, uid);
     const response = this.applyOverrides(request, uid, decision);
+    const seconds = (performance.now() - started) / 1000;
+    if (response.allowed) this.metrics.admitted.inc();
+    else this.metrics.denied.inc({ timeout: String(decision.result === 'timeout') });
+    this.metrics.admissionDuration.observe({ result: decision.result }, seconds);
     this.logger.info(
       {
         uid,
@@ -52,8 +60,14 @@ export class AdmissionService {
         result: decision.result,
         allowed: response.allowed,
         message: decision.message,
-        validations: decision.outcomes.map((o) => ({ image: o.raw, rule: o.pattern, validator: o.validatorName, allowed: o.allowed })),
-        durationMs: Math.round((performance.now() - started) * 100) / 100,
+        validations: decision.outcomes.map((o) => ({
+          image: o.raw,
+          rule: o.pattern,
+          validator: o.validatorName,
+          allowed: o.allowed,
+          skipped: o.skipped,
+        })),
+        durationMs: Math.round(seconds * 100_000) / 100,
       },
       'admission decision',
     );
@@ -76,7 +90,16 @@ export class AdmissionService {
     if (old?.deleted) return { allowed: true, result: 'success', patch: [], images, outcomes: [], workload };
 
     const deadline = new Date(Date.now() + this.timeoutMs);
-    const context = { requestUid: uid, namespace: asString(request.namespace), deadline };
+    const namespace = asString(request.namespace);
+    let parentImages: Promise<ReadonlySet<string>> | undefined;
+    const context: ValidationContext = {
+      requestUid: uid,
+      namespace,
+      deadline,
+      previousImages: new Set(old?.containers.map((c) => c.image)),
+      // Once per admission, and only if an image gets as far as child approval.
+      parentImages: () => (parentImages ??= this.parents.imagesOf(namespace, workload.ownerReferences)),
+    };
     const pending = images.map((image) => this.images.validate(image, context));
 
     let timer: NodeJS.Timeout | undefined;
@@ -104,7 +127,9 @@ export class AdmissionService {
     } finally {
       clearTimeout(timer);
     }
-    return { allowed: true, result: 'success', patch: buildPatch(workload.containers, outcomes), images, outcomes, workload };
+    // Connaisseur's notification result: `skip` when no image needed a validation.
+    const result = outcomes.every((o) => o.skipped) ? 'skip' : 'success';
+    return { allowed: true, result, patch: buildPatch(workload.containers, outcomes), images, outcomes, workload };
   }
 
   /** podsOnly and detection mode turn a denial into an admission with warnings (after alerts). */

@@ -10,6 +10,26 @@ export interface ManagementEnv {
   /** Addresses of the validator services by validator type. */
   validatorAddresses: { cosign: string; notaryv1: string; notation: string };
   alertingAddress: string;
+  /** Where the cache lives: Redis when set, else in this process. */
+  redis?: RedisEnv;
+  /** HMAC key of cache entries (CACHE_HMAC_KEY); a random one per process when unset (in-memory cache only). */
+  cacheHmacKey?: string;
+  /** The Kubernetes API, for automatic child approval. */
+  kubernetes: KubernetesEnv;
+}
+
+export interface RedisEnv {
+  url: string;
+  password?: string;
+  /** File with the PEM CA that signed the server's certificate (rediss://). */
+  caFile?: string;
+}
+
+export interface KubernetesEnv {
+  /** KUBERNETES_SERVICE_HOST/PORT: running in a cluster, with its service-account token and CA. */
+  inCluster?: { host: string; port: string };
+  /** KUBECONFIG (development): the current context's server, token and CA. */
+  kubeconfig?: string;
 }
 
 export const MANAGEMENT_ENV = Symbol('MANAGEMENT_ENV');
@@ -18,6 +38,11 @@ export function readManagementEnv(): ManagementEnv {
   const tlsCert = envString('TLS_CERT');
   const tlsKey = envString('TLS_KEY');
   if (Boolean(tlsCert) !== Boolean(tlsKey)) throw new Error('TLS_CERT and TLS_KEY must be set together');
+  const redisUrl = envString('REDIS_URL');
+  const redis = redisUrl ? { url: redisUrl, password: envString('REDIS_PASSWORD'), caFile: envString('REDIS_CA') } : undefined;
+  const cacheHmacKey = envString('CACHE_HMAC_KEY');
+  if (redis) checkRedisEnv(redis, cacheHmacKey);
+  const serviceHost = envString('KUBERNETES_SERVICE_HOST');
   return {
     host: bindAddress(),
     port: envPort('PORT', 5000),
@@ -30,5 +55,37 @@ export function readManagementEnv(): ManagementEnv {
       notation: envString('VALIDATOR_NOTATION_ADDRESS', '127.0.0.1:50053'),
     },
     alertingAddress: envString('ALERTING_ADDRESS', '127.0.0.1:50054'),
+    redis,
+    cacheHmacKey,
+    kubernetes: {
+      inCluster: serviceHost ? { host: serviceHost, port: envString('KUBERNETES_SERVICE_PORT', '443') } : undefined,
+      kubeconfig: envString('KUBECONFIG'),
+    },
   };
+}
+
+/**
+ * A shared Redis is only as trustworthy as its access control: with Redis, entries must carry a
+ * MAC that every management replica can check (one CACHE_HMAC_KEY), and a Redis that is not on
+ * this machine's loopback (the local stack) must require a password.
+ */
+export function checkRedisEnv(redis: RedisEnv, cacheHmacKey: string | undefined) {
+  let url: URL;
+  try {
+    url = new URL(redis.url);
+  } catch {
+    throw new Error(`REDIS_URL: "${redis.url}" is not a URL (redis://host:port or rediss://host:port)`);
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') throw new Error('REDIS_URL: must start with redis:// or rediss://');
+  if (redis.caFile && url.protocol !== 'rediss:') throw new Error('REDIS_CA is set, but REDIS_URL is not rediss:// (TLS)');
+  if (!cacheHmacKey) throw new Error('CACHE_HMAC_KEY is required with REDIS_URL (every management replica must use the same key)');
+  if (!redis.password && !url.password && !isLoopback(url.hostname)) {
+    throw new Error(`Redis at ${url.hostname} without a password: set REDIS_PASSWORD (only a Redis on loopback, the local stack, may go without)`);
+  }
+}
+
+/** 127.0.0.0/8, ::1 and localhost: the machine itself, i.e. the local stack. */
+export function isLoopback(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '');
+  return host === 'localhost' || host === '::1' || /^127(?:\.\d{1,3}){3}$/.test(host);
 }

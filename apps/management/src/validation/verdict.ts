@@ -8,7 +8,10 @@ export type VerdictResult = { verified: true; digest: string } | { verified: fal
  * VERIFIED verdict with a well-formed digest, equal to the one the reference pins (if any),
  * admits. Everything else, including verdicts this version does not know, is a rejection.
  */
-export function interpretResponse(response: validatorV1.ValidateImageResponse, image: ImageReference): VerdictResult {
+export function interpretResponse(
+  response: Pick<validatorV1.ValidateImageResponse, 'verdict' | 'digest' | 'reason'>,
+  image: ImageReference,
+): VerdictResult {
   switch (response.verdict) {
     case validatorV1.Verdict.VERDICT_VERIFIED: {
       if (!isDigest(response.digest)) {

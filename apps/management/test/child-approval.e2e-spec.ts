@@ -1,0 +1,226 @@
+import { parse } from 'yaml';
+import {
+  admissionReview,
+  describeConformance,
+  KubeApiStandIn,
+  readConformance,
+  TestStack,
+  TestValidator,
+  workloadObject,
+} from '@connaisseur-mesh/testing';
+
+const CHARLIE = 'securesystemsengineering/charlie-image@sha256:91ac9b26df583762234c1cdb2fc930364754ccc59bc752a2bfe298d2ea68f9ff';
+const SAMPLE = 'securesystemsengineering/sample-san-sama:hai';
+const REDIS_1111 = 'docker.io/library/redis:latest@sha256:1111111111111111111111111111111111111111111111111111111111111111';
+const NS = 'test-connaisseur';
+const mockRejects = (image: string) => `error during external validation of image ${image}: unable to find signed digest for image ${image}`;
+const fixture = (name: string) => JSON.parse(readConformance('admission_requests', `${name}.json`));
+
+/** An owner object as the API server returns it: a workload with these images. */
+function owner(kind: string, name: string, uid: string, images: string[]) {
+  const object = workloadObject(kind, { name, namespace: NS, images });
+  return { ...object, metadata: { ...(object.metadata as object), name, namespace: NS, uid } } as Parameters<KubeApiStandIn['put']>[0];
+}
+
+function config(mockAddress: string, features: Record<string, unknown>) {
+  const c = parse(readConformance('config', '10_mutate_test.yaml'));
+  c.validators.push({ name: 'mock', type: 'external', address: mockAddress });
+  // No cache: every image that is not skipped reaches the validator, which counts the calls.
+  c.features = { cache: { expirySeconds: 0 }, ...features };
+  return c;
+}
+
+/**
+ * Automatic child and unchanged approval (reference §5.6–5.7) with Connaisseur's fixtures, the
+ * real management process and the Kubernetes API stand-in (same paths and JSON as the API server),
+ * reached through a kubeconfig with its CA and a bearer token.
+ */
+describeConformance('automatic child and unchanged approval', () => {
+  const mock = new TestValidator();
+  let api: KubeApiStandIn;
+  let stack: TestStack;
+
+  beforeAll(async () => {
+    await mock.start();
+    api = await KubeApiStandIn.start();
+    api.put(owner('ReplicaSet', 'charlie-deployment-76fbf58b7d', '090d26f8-1812-11ea-b3fc-02897404852e', [CHARLIE]));
+    api.put(owner('Deployment', 'charlie-deployment', '3a3a7b38-5512-4a85-94bb-3562269e0a6a', ['nginx', SAMPLE]));
+    // 16_mismatch_uid: the owner carries the image, but it is another object than the one referenced.
+    api.put(owner('ReplicaSet', 'mismatcher', 'a-different-uid', [CHARLIE]));
+    api.put(owner('ReplicaSet', 'two-images', 'uid-two', ['other:1']));
+    api.fail('apps/v1', 'ReplicaSet', NS, 'broken', 500);
+    api.fail('apps/v1', 'ReplicaSet', NS, 'forbidden', 403);
+    stack = await TestStack.start({
+      apps: ['management'],
+      config: config(mock.address, { automaticChildApproval: true, automaticUnchangedApproval: true }),
+      env: { KUBECONFIG: api.writeKubeconfig(api.certificates.dir) },
+    });
+  });
+  afterAll(async () => {
+    await stack?.stop();
+    await api?.stop();
+    await mock.stop();
+  });
+
+  /** The decision and how many validator calls and API GETs it took. */
+  async function review(body: unknown) {
+    const [calls, gets] = [mock.calls.length, api.requests.length];
+    const result = await stack.review(body);
+    return { result, calls: mock.calls.length - calls, gets: api.requests.slice(gets) };
+  }
+
+  it('02_pod: the owning ReplicaSet has the identical image → admitted without validation, no patch', async () => {
+    const { result, calls, gets } = await review(fixture('02_pod'));
+    expect(result.response).toMatchObject({ allowed: true });
+    expect(result.patch).toBeUndefined();
+    expect(calls).toBe(0);
+    expect(gets).toEqual([`GET /apis/apps/v1/namespaces/${NS}/replicasets/charlie-deployment-76fbf58b7d`]);
+  });
+
+  it('03_replicaset: the owning Deployment has the identical image → admitted without validation', async () => {
+    const { result, calls } = await review(fixture('03_replicaset'));
+    expect(result.response.allowed).toBe(true);
+    expect(calls).toBe(0);
+  });
+
+  it('10_update: the image is unchanged from the old object → admitted without validation', async () => {
+    const { result, calls, gets } = await review(fixture('10_update'));
+    expect(result.response.allowed).toBe(true);
+    expect(result.patch).toBeUndefined();
+    expect(calls).toBe(0);
+    // Unchanged approval comes first: the owner is not even looked up.
+    expect(gets).toEqual([]);
+  });
+
+  it('13_unknown_parent: the owner does not exist (404) → validated, denied', async () => {
+    const { result, calls } = await review(fixture('13_unknown_parent'));
+    expect(result.response).toMatchObject({ allowed: false, status: { message: mockRejects(CHARLIE) } });
+    expect(calls).toBe(1);
+  });
+
+  it('16_mismatch_uid: the owner found has another UID → validated, denied', async () => {
+    const { result, calls } = await review(fixture('16_mismatch_uid'));
+    expect(result.response).toMatchObject({ allowed: false, status: { message: mockRejects(CHARLIE) } });
+    expect(calls).toBe(1);
+  });
+
+  it.each([
+    ['an API server error (500)', 'broken'],
+    ['RBAC forbidding the read (403)', 'forbidden'],
+  ])('%s → validated, denied', async (_name, rs) => {
+    const review02 = fixture('02_pod');
+    review02.request.object.metadata.ownerReferences[0].name = rs;
+    const { result, calls } = await review(review02);
+    expect(result.response.status?.message).toBe(mockRejects(CHARLIE));
+    expect(calls).toBe(1);
+  });
+
+  it('an owner that is not a workload (a CRD) is not looked up → validated', async () => {
+    const review02 = fixture('02_pod');
+    review02.request.object.metadata.ownerReferences[0] = { apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', name: 'r', uid: 'x' };
+    const { result, calls, gets } = await review(review02);
+    expect(result.response.allowed).toBe(false);
+    expect(calls).toBe(1);
+    expect(gets).toEqual([]);
+  });
+
+  it('looks the owners up once per admission, not once per image', async () => {
+    const body = admissionReview({
+      namespace: NS,
+      images: ['one:1', 'two:1'],
+      initImages: ['three:1'],
+      ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'two-images', uid: 'uid-two' }],
+    });
+    const { calls, gets } = await review(body);
+    expect(gets).toHaveLength(1);
+    expect(calls).toBe(3);
+  });
+
+  it('a new image next to an approved one is validated; only the others are skipped', async () => {
+    const body = fixture('02_pod');
+    body.request.object.spec.containers.push({ name: 'new', image: 'securesystemsengineering/alice-image:test' });
+    const { result, calls } = await review(body);
+    expect(result.response.allowed).toBe(true);
+    expect(calls).toBe(1);
+    expect(result.patch).toEqual([{ op: 'replace', path: '/spec/containers/1/image', value: expect.stringMatching(/alice-image:test@sha256:/) }]);
+  });
+
+  it('logs the skip reason per image, and result "skip" when every image was skipped', async () => {
+    const body = fixture('02_pod');
+    body.request.uid = 'child-skip-log';
+    await review(body);
+    const line = await logLine(stack, 'child-skip-log');
+    expect(line).toMatchObject({
+      msg: 'admission decision',
+      uid: 'child-skip-log',
+      kind: 'Pod',
+      namespace: NS,
+      images: [CHARLIE],
+      result: 'skip',
+      allowed: true,
+      validations: [{ image: CHARLIE, rule: '*:*', validator: 'mock', allowed: true, skipped: 'child' }],
+    });
+    expect(typeof line.durationMs).toBe('number');
+  });
+});
+
+describeConformance('child approval is off with podsOnly, unchanged approval off by default', () => {
+  const mock = new TestValidator();
+  let api: KubeApiStandIn;
+
+  beforeAll(async () => {
+    await mock.start();
+    api = await KubeApiStandIn.start();
+    api.put(owner('ReplicaSet', 'charlie-deployment-76fbf58b7d', '090d26f8-1812-11ea-b3fc-02897404852e', [CHARLIE]));
+  });
+  afterAll(async () => {
+    await api?.stop();
+    await mock.stop();
+  });
+
+  it('podsOnly: a Pod is validated even though its owner carries the image', async () => {
+    const stack = await TestStack.start({
+      apps: ['management'],
+      config: config(mock.address, { resourceValidationMode: 'podsOnly' }),
+      env: { KUBECONFIG: api.writeKubeconfig(api.certificates.dir) },
+    });
+    try {
+      const before = api.requests.length;
+      const result = await stack.review(fixture('02_pod'));
+      expect(result.response.status?.message).toBe(mockRejects(CHARLIE));
+      expect(api.requests.length).toBe(before);
+      expect(await logLine(stack, 'automaticChildApproval is off with resourceValidationMode podsOnly', 'msg')).toBeDefined();
+    } finally {
+      await stack.stop();
+    }
+  });
+
+  it('defaults: 10_update is validated again (unchanged approval is off), 02_pod approved as a child', async () => {
+    const stack = await TestStack.start({
+      apps: ['management'],
+      config: config(mock.address, {}),
+      env: { KUBECONFIG: api.writeKubeconfig(api.certificates.dir) },
+    });
+    try {
+      expect((await stack.review(fixture('10_update'))).response.status?.message).toBe(mockRejects(REDIS_1111));
+      expect((await stack.review(fixture('02_pod'))).response.allowed).toBe(true);
+    } finally {
+      await stack.stop();
+    }
+  });
+});
+
+/** The first JSON log line of management whose `field` equals `value` (logs are written asynchronously). */
+async function logLine(stack: TestStack, value: string, field = 'uid'): Promise<Record<string, unknown>> {
+  for (let i = 0; i < 100; i++) {
+    const line = stack
+      .log()
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l))
+      .find((l) => l[field] === value);
+    if (line) return line;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`no log line with ${field} = ${value}:\n${stack.log()}`);
+}
