@@ -240,6 +240,17 @@ describe('validator-cosign with a real registry and the cosign CLI', () => {
       expect(await verdict('referrer')).toMatchObject({ verdict: Verdict.VERDICT_VERIFIED, digest: images.referrer.digest });
     });
 
+    it('finds it through the referrers API where the registry has one', async () => {
+      const withApi = await new RegistryFront({ backend: registry.url, referrersApi: true }).start();
+      try {
+        const result = await callValidator(address(), request('referrer', {}, 'tag', 'cosign', withApi.host));
+        expect(result).toMatchObject({ response: { verdict: Verdict.VERDICT_VERIFIED, digest: images.referrer.digest } });
+        expect(withApi.referrersRequests).toBeGreaterThan(0);
+      } finally {
+        await withApi.stop();
+      }
+    });
+
     it('rejects an image that does not exist', async () => {
       const result = await callValidator(address(), validateRequest('cosign', { registry: registry.host, repository: 'demo/nothing', tag: 'v1' }, { trustRoot: 'alice' }));
       expect(result).toEqual({ response: expect.objectContaining({ verdict: Verdict.VERDICT_REJECTED, reason: `image ${registry.host}/demo/nothing:v1 does not exist` }) });

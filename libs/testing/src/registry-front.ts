@@ -10,6 +10,11 @@ export interface RegistryFrontOptions {
   bearerAuth?: { username: string; password: string };
   /** Blob downloads are answered with a redirect to a second origin (object storage). */
   redirectBlobs?: boolean;
+  /**
+   * Serve the OCI 1.1 referrers API (`GET /v2/<repo>/referrers/<digest>`), which distribution 2.8
+   * lacks, from the referrers tag-schema index in the registry behind; the tag itself is hidden.
+   */
+  referrersApi?: boolean;
   /** Misbehaviour, for the hostile-registry tests. */
   hostile?: 'wrong-manifest-bytes' | 'wrong-blob-bytes' | 'endless-blob';
 }
@@ -25,6 +30,8 @@ export class RegistryFront {
   blobOriginRequests = 0;
   /** Tokens the /token endpoint issued. */
   tokensIssued = 0;
+  /** Calls of the referrers API. */
+  referrersRequests = 0;
   private readonly servers: Server[] = [];
   private blobOrigin = '';
   port = 0;
@@ -86,6 +93,14 @@ export class RegistryFront {
       res.on('close', () => res.removeAllListeners('drain'));
       return pump();
     }
+    const referrers = /^\/v2\/(.+)\/referrers\/(sha256:[0-9a-f]{64})/.exec(url);
+    if (referrers && this.options.referrersApi) {
+      this.referrersRequests++;
+      req.url = `/v2/${referrers[1]}/manifests/${referrers[2].replace(':', '-')}`;
+      req.headers.accept = 'application/vnd.oci.image.index.v1+json';
+      return this.forward(req, res, (body) => body, (status) => (status === 404 ? { status: 200, body: '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[]}' } : undefined));
+    }
+    if (this.options.referrersApi && /\/manifests\/sha256-[0-9a-f]{64}$/.test(url)) return void res.writeHead(404).end();
     if (this.options.redirectBlobs && url.includes('/blobs/sha256:')) {
       res.writeHead(307, { location: `${this.blobOrigin}${url}` }).end();
       return;
@@ -103,8 +118,13 @@ export class RegistryFront {
     this.forward(req, res, (body) => body);
   }
 
-  /** Proxies to the backend registry, letting `rewrite` change the body. */
-  private forward(req: IncomingMessage, res: ServerResponse, rewrite: (body: Buffer) => Buffer) {
+  /** Proxies to the backend registry, letting `rewrite` change the body (or `replace` the answer to a status). */
+  private forward(
+    req: IncomingMessage,
+    res: ServerResponse,
+    rewrite: (body: Buffer) => Buffer,
+    replace?: (status: number) => { status: number; body: string } | undefined,
+  ) {
     const headers = { ...req.headers };
     delete headers.authorization;
     delete headers.host;
@@ -112,6 +132,11 @@ export class RegistryFront {
       const chunks: Buffer[] = [];
       up.on('data', (c: Buffer) => chunks.push(c));
       up.on('end', () => {
+        const replacement = replace?.(up.statusCode ?? 502);
+        if (replacement) {
+          res.writeHead(replacement.status, { 'content-type': 'application/vnd.oci.image.index.v1+json' }).end(replacement.body);
+          return;
+        }
         const body = rewrite(Buffer.concat(chunks));
         const out = { ...up.headers, 'content-length': String(body.length) };
         delete out['transfer-encoding'];
