@@ -1,4 +1,5 @@
 import { ALERTING_PACKAGE, ALERTING_PROTO, ALERTING_SERVICE, startGrpcApp } from '@connaisseur-mesh/grpc';
+import { AlertDispatcher } from './alert-dispatcher.service';
 import { AlertingModule } from './alerting.module';
 
 /** alerting: renders and delivers alerts about admission decisions behind connaisseur_mesh.alerting.v1. */
@@ -11,6 +12,10 @@ export function bootstrap() {
     service: ALERTING_SERVICE,
     grpcPort: 50054,
     opsPort: 9094,
+    statusz: (app) => {
+      const dispatcher = app.get(AlertDispatcher);
+      return async () => dispatcher.statusz();
+    },
   });
 }
 

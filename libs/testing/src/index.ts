@@ -1,4 +1,5 @@
 export * from './admission-reviews';
+export * from './alert-receiver';
 export * from './conformance';
 export * from './https-client';
 export * from './ports';
