@@ -3,6 +3,7 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { AppContext, NestPinoLogger, onShutdownSignal, OpsServer, prepareApp } from '@connaisseur-mesh/observability';
 import { RequestErrorsFilter } from './admission/request-errors.filter';
 import { readManagementEnv } from './config/management.env';
+import { AlertsService } from './alerting/alerts.service';
 import { ManagementModule } from './management.module';
 import { ValidatorRegistry } from './validators/validator-registry.service';
 import { webhookCertificate } from './webhook/webhook-certificate';
@@ -38,12 +39,13 @@ export async function bootstrap(): Promise<RunningManagement> {
   app.useGlobalFilters(new RequestErrorsFilter(BODY_LIMIT));
 
   const validators = app.get(ValidatorRegistry);
+  const alerts = app.get(AlertsService);
   const ops = new OpsServer({
     host: env.host,
     port: env.opsPort,
     service: 'management',
     registry: context.registry,
-    dependencies: () => validators.dependencies(),
+    dependencies: async () => ({ ...(await validators.dependencies()), ...(await alerts.dependencies()) }),
   });
   await ops.listen();
   await app.listen(env.port, env.host);

@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AppContext, AppContextModule } from '@connaisseur-mesh/observability';
 import { AdmissionController } from './admission/admission.controller';
+import { AlertsService } from './alerting/alerts.service';
 import { AdmissionService } from './admission/admission.service';
 import { MANAGEMENT_ENV, ManagementEnv } from './config/management.env';
 import { ImageValidationService } from './validation/image-validation.service';
@@ -13,7 +14,7 @@ export class ManagementModule {
       module: ManagementModule,
       imports: [AppContextModule.forRoot(context)],
       controllers: [AdmissionController],
-      providers: [{ provide: MANAGEMENT_ENV, useValue: env }, AdmissionService, ImageValidationService, ValidatorRegistry],
+      providers: [{ provide: MANAGEMENT_ENV, useValue: env }, AdmissionService, ImageValidationService, ValidatorRegistry, AlertsService],
     };
   }
 }
