@@ -5,7 +5,9 @@ set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 
 # command → package
-declare -A PACKAGES=()
+declare -A PACKAGES=(
+  [openssl]=openssl # certificates of the HTTPS alert receivers (libs/testing)
+)
 
 missing=()
 for cmd in "${!PACKAGES[@]}"; do
