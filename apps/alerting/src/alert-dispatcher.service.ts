@@ -132,7 +132,8 @@ export class AlertDispatcher implements OnApplicationShutdown {
     if (result !== 'skipped') this.metrics.duration.observe({ template: receiver.templateName }, seconds);
     this.last.set(keyOf(receiver), { at: new Date(), delivered: outcome.delivered, error: outcome.error });
     const fields = { receiver: receiver.name, stream: receiver.stream, critical: receiver.critical, requestUid, attempts: outcome.attempts, result, durationMs: Math.round(seconds * 1000) };
-    if (outcome.delivered) this.logger.debug(fields, 'alert sent');
+    if (result === 'skipped') this.logger.debug(fields, 'nothing to send: the template rendered empty');
+    else if (outcome.delivered) this.logger.debug(fields, 'alert sent');
     else this.logger.warn({ ...fields, error: outcome.error }, 'alert not delivered');
     return { receiver: receiver.name, delivered: outcome.delivered, error: outcome.error ?? '' };
   }

@@ -27,9 +27,6 @@ export type AdmissionAlert = Pick<
 /** How long a background SendAlert may take (the service answers those at once). */
 const BACKGROUND_CALL_MS = 5_000;
 
-/** `ok`, `receiver_failed` (a critical receiver was not notified), `rpc_error` (the service did not answer). */
-type Outcome = 'ok' | 'receiver_failed' | 'rpc_error';
-
 const RESULTS: Record<DecisionResult, alertingV1.AlertResult> = {
   success: alertingV1.AlertResult.ALERT_RESULT_SUCCESS,
   skip: alertingV1.AlertResult.ALERT_RESULT_SKIP,
@@ -50,6 +47,8 @@ export class AlertsService implements OnModuleDestroy {
   /** Per stream: whether it has receivers, and the names of the critical ones. */
   private readonly streams: Record<AlertStreamName, { any: boolean; critical: string[] }>;
   private readonly requested: Counter<'stream' | 'outcome'>;
+  /** POD_NAME: receivers' "check the logs of …" points here. */
+  private readonly pod = podName();
 
   constructor(
     @Inject(MESH_CONFIG) loaded: LoadedConfig,
@@ -85,7 +84,7 @@ export class AlertsService implements OnModuleDestroy {
       stream: allowed ? alertingV1.AlertStream.ALERT_STREAM_ADMIT : alertingV1.AlertStream.ALERT_STREAM_REJECT,
       result: RESULTS[result],
       message: message ?? '',
-      decidedByPod: podName(),
+      decidedByPod: this.pod,
     };
     if (critical.length === 0) {
       // The alerting service answers at once for these; the deadline only bounds a hung service.
@@ -109,15 +108,18 @@ export class AlertsService implements OnModuleDestroy {
   /** One SendAlert; the failures of the `critical` receivers as one message, if any. */
   private async call(stream: AlertStreamName, request: alertingV1.SendAlertRequest, deadline: number, critical: string[] = []): Promise<string | undefined> {
     const client = this.client!;
+    // Alerting that cannot be asked is a failure of every critical receiver (fail closed).
+    const everyCritical = (why: string) => {
+      this.requested.inc({ stream, outcome: 'rpc_error' });
+      return critical.length > 0 ? critical.map((name) => failed(name, why)).join('; ') : why;
+    };
+    // A validation that took the whole budget leaves none for the alert.
+    if (deadline <= Date.now()) return everyCritical('no time was left in the admission budget to send it');
     let response: alertingV1.SendAlertResponse;
     try {
-      if (deadline <= Date.now()) throw new CallError(status.DEADLINE_EXCEEDED, 'no time left in the admission budget');
       response = await client.sendAlert(request, new Date(deadline));
     } catch (e) {
-      this.requested.inc({ stream, outcome: 'rpc_error' });
-      // Unreachable alerting is a failure of every critical receiver (fail closed).
-      const why = unreachable(e, client.address);
-      return critical.length > 0 ? critical.map((name) => failed(name, why)).join('; ') : why;
+      return everyCritical(unreachable(e, client.address));
     }
     const results = new Map(response.criticalResults.map((r) => [r.receiver, r]));
     const failures = critical.flatMap((name) => {
