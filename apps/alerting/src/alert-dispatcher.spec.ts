@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
 import { RpcException } from '@nestjs/microservices';
 import { Registry } from 'prom-client';
@@ -117,11 +120,12 @@ describe('the alert dispatcher', () => {
   });
 
   it('sends nothing for a template that renders empty, and that is no failure', async () => {
-    const dir = conformancePath('alerts');
-    const { dispatcher: d, registry } = dispatcher({ admitRequest: { receivers: [{ template: '09_empty', receiverUrl: receiver.url(), failIfAlertSendingFails: true }] } }, dir);
-    expect(await d.send(admitted(), Infinity)).toEqual({ criticalResults: [{ receiver: '09_empty-0', delivered: true, error: '' }] });
+    const dir = mkdtempSync(join(tmpdir(), 'cm-templates-'));
+    writeFileSync(join(dir, 'empty.json'), '');
+    const { dispatcher: d, registry } = dispatcher({ admitRequest: { receivers: [{ template: 'empty', receiverUrl: receiver.url(), failIfAlertSendingFails: true }] } }, dir);
+    expect(await d.send(admitted(), Infinity)).toEqual({ criticalResults: [{ receiver: 'empty-0', delivered: true, error: '' }] });
     expect(receiver.received).toHaveLength(0);
-    expect(await registry.metrics()).toContain('connaisseur_mesh_alerts_delivered_total{template="09_empty",stream="admit",result="skipped"} 1');
+    expect(await registry.metrics()).toContain('connaisseur_mesh_alerts_delivered_total{template="empty",stream="admit",result="skipped"} 1');
   });
 
   it.each([
