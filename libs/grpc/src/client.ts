@@ -19,7 +19,7 @@ export class CallError extends Error {
  * Channel options of management's clients. Only UNAVAILABLE is retried, inside the call's
  * deadline (gRPC's own retry, transparent to the caller): the other codes are answers.
  */
-export function clientChannelOptions(fullServiceName: string): ChannelOptions {
+function clientChannelOptions(fullServiceName: string): ChannelOptions {
   return {
     'grpc.keepalive_time_ms': 30_000,
     'grpc.keepalive_timeout_ms': 10_000,
