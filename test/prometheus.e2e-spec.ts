@@ -4,6 +4,7 @@ import { validatorV1 } from '@connaisseur-mesh/contracts';
 import { APPS } from '@connaisseur-mesh/local-stack';
 import {
   admissionReview,
+  AlertReceiver,
   ALICE_DIGEST,
   PrometheusServer,
   RedisServer,
@@ -35,17 +36,20 @@ const ext = 'type="external",validator_name="ext"';
 
 /**
  * A real Prometheus scrapes the local stack (all five ops ports). After a known set of admissions,
- * every metric of management documented in docs/metrics.md has grown by exactly the expected
- * amount, as Prometheus' HTTP API reports it.
+ * every metric of management and alerting documented in docs/metrics.md has grown by exactly the
+ * expected amount, as Prometheus' HTTP API reports it. (The validators' metrics are checked against
+ * a real registry in apps/validator-cosign/test.)
  */
 describe('metrics scraped by a real Prometheus', () => {
   const validator = new TestValidator(handler);
   let redis: RedisServer;
   let stack: TestStack;
   let prometheus: PrometheusServer;
+  let receiver: AlertReceiver;
 
   beforeAll(async () => {
     await validator.start();
+    receiver = await AlertReceiver.start();
     redis = await RedisServer.start();
     stack = await TestStack.start({
       config: {
@@ -61,6 +65,10 @@ describe('metrics scraped by a real Prometheus', () => {
         ],
         features: { automaticChildApproval: false, automaticUnchangedApproval: true },
         admission: { timeoutSeconds: 1 },
+        alerting: {
+          admitRequest: { receivers: [{ template: 'slack', receiverUrl: receiver.url('/admit') }] },
+          rejectRequest: { receivers: [{ template: 'keybase', receiverUrl: receiver.url('/reject'), failIfAlertSendingFails: true }] },
+        },
       },
       env: { REDIS_URL: `redis://127.0.0.1:${redis.port}`, CACHE_HMAC_KEY: 'prometheus-test' },
     });
@@ -73,6 +81,7 @@ describe('metrics scraped by a real Prometheus', () => {
     await stack?.stop();
     await redis?.stop();
     await validator.stop();
+    await receiver?.stop();
   });
 
   const validatorDependency = () => `validator ${validator.address}`;
@@ -101,13 +110,21 @@ describe('metrics scraped by a real Prometheus', () => {
     { series: 'connaisseur_mesh_validator_call_duration_seconds_count{type="external",code="DEADLINE_EXCEEDED"}', delta: 1 },
     { series: `connaisseur_mesh_dependency_up{dependency="${validatorDependency()}"}`, delta: 1, gauge: true },
     { series: 'connaisseur_mesh_dependency_up{dependency="redis"}', delta: 0, gauge: true },
+    { series: 'connaisseur_mesh_dependency_up{dependency="alerting"}', delta: 1, gauge: true },
+    // Alerts follow the raw decisions: 5 admitted, 4 rejected (the 405 is no decision).
+    { series: 'connaisseur_mesh_alerts_requested_total{stream="admit",outcome="ok"}', delta: 5 },
+    { series: 'connaisseur_mesh_alerts_requested_total{stream="reject",outcome="ok"}', delta: 4 },
+    { series: 'connaisseur_mesh_alerts_delivered_total{template="slack",stream="admit",result="delivered"}', delta: 5 },
+    { series: 'connaisseur_mesh_alerts_delivered_total{template="keybase",stream="reject",result="delivered"}', delta: 4 },
+    { series: 'connaisseur_mesh_alert_delivery_duration_seconds_count{template="slack"}', delta: 5 },
+    { series: 'connaisseur_mesh_alert_delivery_duration_seconds_count{template="keybase"}', delta: 4 },
   ];
 
-  it('covers every metric of management that docs/metrics.md lists', () => {
+  it('covers every metric of management and alerting that docs/metrics.md lists', () => {
     const docs = readFileSync(join(repoRoot, 'docs/metrics.md'), 'utf8');
-    const section = docs.slice(docs.indexOf('## management'), docs.indexOf('## validators'));
-    const documented = [...section.matchAll(/^\| `(connaisseur_mesh_\w+)` \|/gm)].map((m) => m[1]);
-    expect(documented.length).toBeGreaterThanOrEqual(9);
+    const sections = docs.slice(docs.indexOf('## management'), docs.indexOf('## validators')) + docs.slice(docs.indexOf('## alerting'));
+    const documented = [...sections.matchAll(/^\| `(connaisseur_mesh_\w+)` \|/gm)].map((m) => m[1]);
+    expect(documented.length).toBeGreaterThanOrEqual(12);
     const covered = new Set(expectations().map((e) => e.series.replace(/(_count)?\{.*$/, '').replace(/_count$/, '')));
     expect(documented.filter((name) => !covered.has(name))).toEqual([]);
   });

@@ -1,13 +1,19 @@
-import { status } from '@grpc/grpc-js';
+import { ServerUnaryCall } from '@grpc/grpc-js';
 import { Controller } from '@nestjs/common';
-import { RpcException } from '@nestjs/microservices';
 import { alertingV1 } from '@connaisseur-mesh/contracts';
+import { AlertDispatcher } from './alert-dispatcher.service';
+
+type Request = alertingV1.SendAlertRequest;
+type Response = alertingV1.SendAlertResponse;
 
 @Controller()
 @alertingV1.AlertingServiceControllerMethods()
 export class AlertingController implements alertingV1.AlertingServiceController {
-  /** Not built yet: answers UNIMPLEMENTED. */
-  sendAlert(): never {
-    throw new RpcException({ code: status.UNIMPLEMENTED, message: 'alerting: alert delivery is not implemented yet' });
+  constructor(private readonly dispatcher: AlertDispatcher) {}
+
+  /** Nest passes the call itself third: its deadline bounds the receivers the caller waits for. */
+  sendAlert(request: Request, _metadata?: unknown, call?: ServerUnaryCall<Request, Response>): Promise<Response> {
+    const deadline = call?.getDeadline() ?? Infinity;
+    return this.dispatcher.send(request, deadline instanceof Date ? deadline.getTime() : deadline);
   }
 }

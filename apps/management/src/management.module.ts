@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AppContext, AppContextModule } from '@connaisseur-mesh/observability';
 import { AdmissionController } from './admission/admission.controller';
+import { AlertsService } from './alerting/alerts.service';
 import { AdmissionService } from './admission/admission.service';
 import { ParentImagesService } from './approval/parent-images.service';
 import { VerdictCache } from './cache/verdict-cache.service';
@@ -26,6 +27,7 @@ export class ManagementModule {
         ParentImagesService,
         ManagementMetrics,
         DependencyHealth,
+        AlertsService,
       ],
     };
   }

@@ -142,11 +142,17 @@ describe('the verdict cache with a real Redis', () => {
       ['no MAC', () => forged()],
       ["Connaisseur's format", () => JSON.stringify({ digest: ALICE_DIGEST, error: '' })],
     ])('%s', async (_name, entry) => {
-      await client.set(keyOf(config, victim), entry(), 'PX', 60_000);
+      const key = keyOf(config, victim);
+      const written = entry();
+      await client.set(key, written, 'PX', 60_000);
       const { result, calls } = await admit([victim]);
       expect(result.response).toMatchObject({ allowed: false, status: { message: rejectedMessage(victim) } });
       expect(calls).toBe(1);
-      await client.del(keyOf(config, victim));
+      // The genuine rejection replaces the forged entry (cacheErrors) after the answer: wait for that
+      // write, so that it cannot land on the next case's forged entry.
+      for (let i = 0; i < 100 && (await client.get(key)) === written; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(await client.get(key)).not.toBe(written);
+      await client.del(key);
     });
 
     it("a genuine entry of another image, copied to this image's key", async () => {

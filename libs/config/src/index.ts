@@ -1,3 +1,4 @@
+export * from './alerting';
 export * from './env';
 export * from './load-config';
 export * from './mesh-config';

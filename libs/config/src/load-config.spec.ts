@@ -139,6 +139,32 @@ describe('loading a configuration', () => {
     );
   });
 
+  it('checks alert templates and headers so that every receiver can be sent to', () => {
+    const receiver = { receiverUrl: 'https://alerts.example/hook' };
+    const problems = problemsOf({
+      alerting: {
+        admitRequest: {
+          receivers: [
+            { ...receiver, template: '../../etc/passwd' },
+            { ...receiver, template: 'opsgenie', customHeaders: [] },
+            { ...receiver, template: 'opsgenie', customHeaders: ['X Key: 1', 'Authorization: GenieKey abc\r\nX: y', ': no name'] },
+            { ...receiver, template: 'opsgenie', customHeaders: ['X-Test: test:ing', 'Content-Type:'] },
+          ],
+        },
+        rejectRequest: { receivers: 'not a list' },
+      },
+    });
+    expect(problems).toEqual([
+      'alerting.admitRequest.receivers[0].template: must be a template name (letters, digits, ".", "_" and "-")',
+      'alerting.admitRequest.receivers[1].customHeaders: must have at least one entry when present',
+      'alerting.rejectRequest.receivers: must be a list',
+      'alerting.admitRequest.receivers[2].customHeaders[0]: invalid header name "X Key"',
+      // The value is never quoted: it may be an API key.
+      'alerting.admitRequest.receivers[2].customHeaders[1]: the value has characters that a header cannot carry',
+      'alerting.admitRequest.receivers[2].customHeaders[2]: must be "Name: value"',
+    ]);
+  });
+
   it('warns about rules that can never win', () => {
     const { warnings } = parseConfig(
       'validators: [{name: default, type: static}]\npolicy: [{pattern: "docker.io/*:*"}, {pattern: "index.docker.io/*:*"}]\n',

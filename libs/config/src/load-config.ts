@@ -19,6 +19,7 @@ import {
   ValidatorConfig,
   ValidatorType,
 } from './mesh-config';
+import { headerProblem, streamReceivers } from './alerting';
 import { isKmsReference, parseCertificatesPem, parsePublicKeyPem } from './pem';
 
 /** Validator types whose service exists. The others load as errors ("not supported yet"). */
@@ -132,10 +133,11 @@ function flattenErrors(errors: ValidationError[], prefix: string, out: string[])
         ? `${prefix}.${error.property}`
         : error.property;
     const constraints = error.constraints ?? {};
+    // A list of maps that is not a list fails both isArray and nestedValidation: say "list".
+    const type = TYPE_CONSTRAINTS.find((c) => constraints[c]);
     if (constraints.whitelistValidation) out.push(`${path}: unknown key`);
-    else if (constraints.nestedValidation) out.push(`${path}: must be a map`);
+    else if (constraints.nestedValidation && !type) out.push(`${path}: must be a map`);
     else if (Object.keys(constraints).length > 0) {
-      const type = TYPE_CONSTRAINTS.find((c) => constraints[c]);
       const message = error.value === undefined || error.value === null ? 'is required' : constraints[type ?? Object.keys(constraints)[0]];
       out.push(`${path}: ${message}`);
     }
@@ -344,9 +346,8 @@ function checkRule(rule: PolicyRule, validators: Map<string, ValidatorConfig>, p
 }
 
 function checkAlerting(alerting: AlertingConfig, problems: string[]) {
-  for (const stream of ['admitRequest', 'rejectRequest'] as const) {
-    (alerting[stream]?.receivers ?? []).forEach((receiver, i) => {
-      const at = `alerting.${stream}.receivers[${i}]`;
+  for (const stream of ['admit', 'reject'] as const) {
+    for (const { receiver, path: at } of streamReceivers(alerting, stream)) {
       if (typeof receiver.receiverUrl === 'string') {
         let url: URL | undefined;
         try {
@@ -359,14 +360,13 @@ function checkAlerting(alerting: AlertingConfig, problems: string[]) {
         }
       }
       (receiver.customHeaders ?? []).forEach((header, j) => {
-        if (typeof header === 'string' && (!header.includes(':') || header.indexOf(':') === 0)) {
-          problems.push(`${at}.customHeaders[${j}]: must be "Name: value"`);
-        }
+        const problem = typeof header === 'string' ? headerProblem(header) : undefined;
+        if (problem) problems.push(`${at}.customHeaders[${j}]: ${problem}`);
       });
       if (receiver.payloadFields !== undefined && Object.keys(receiver.payloadFields).length === 0) {
         problems.push(`${at}.payloadFields: must have at least one entry when present`);
       }
-    });
+    }
   }
 }
 

@@ -10,6 +10,7 @@ import {
   IsObject,
   IsOptional,
   IsString,
+  Matches,
   Max,
   Min,
   ValidateNested,
@@ -205,14 +206,21 @@ export class Features {
 }
 
 export class AlertReceiver {
-  @JSONSchema({ description: 'Template name: slack, opsgenie, keybase, msteams, ecs-1-12-0, or a file in ALERT_TEMPLATES_DIR.' })
-  @IsString(STRING) @IsNotEmpty(REQUIRED) template!: string;
+  @JSONSchema({
+    description: 'Template name: slack, opsgenie, keybase, msteams, ecs-1-12-0, or <name>.json in ALERT_TEMPLATES_DIR (checked when the alerting service starts).',
+  })
+  @IsString(STRING) @IsNotEmpty(REQUIRED)
+  @Matches(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, { message: 'must be a template name (letters, digits, ".", "_" and "-")' })
+  template!: string;
   @IsString(STRING) @IsNotEmpty(REQUIRED) receiverUrl!: string;
   @IsOptional() @IsInt(INTEGER) @Min(0, { message: 'must be ≥ 0' }) priority: number = 3;
-  @JSONSchema({ description: '"Name: value" headers.' })
-  @IsOptional() @IsArray(LIST) @IsString({ each: true, message: 'must be a list of strings' }) customHeaders?: string[];
+  @JSONSchema({ description: '"Name: value" headers, split at the first colon.' })
+  @IsOptional() @IsArray(LIST) @ArrayMinSize(1, { message: 'must have at least one entry when present' })
+  @IsString({ each: true, message: 'must be a list of strings' })
+  customHeaders?: string[];
   @JSONSchema({ description: 'Merged into the top level of the rendered payload.', additionalProperties: true })
   @IsOptional() @IsObject(MAP) payloadFields?: Record<string, unknown>;
+  @JSONSchema({ description: 'Deny the request when this receiver cannot be notified (also in detection mode).' })
   @IsOptional() @IsBoolean(BOOLEAN) failIfAlertSendingFails: boolean = false;
 }
 

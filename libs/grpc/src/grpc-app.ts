@@ -1,7 +1,16 @@
-import { INestMicroservice, Module, Type } from '@nestjs/common';
+import { DynamicModule, INestMicroservice, Module, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { bindAddress, envPort } from '@connaisseur-mesh/config';
-import { AppContext, AppContextModule, NestPinoLogger, onShutdownSignal, OpsServer, prepareApp } from '@connaisseur-mesh/observability';
+import { bindAddress, ConfigError, envPort } from '@connaisseur-mesh/config';
+import {
+  AppContext,
+  AppContextModule,
+  exitOnConfigError,
+  NestPinoLogger,
+  onShutdownSignal,
+  OpsServer,
+  OpsServerSettings,
+  prepareApp,
+} from '@connaisseur-mesh/observability';
 import { grpcServerOptions, servingHealth } from './server';
 
 @Module({})
@@ -10,13 +19,20 @@ class GrpcAppRootModule {}
 export interface GrpcAppSettings {
   /** The app's name in logs, e.g. "validator-cosign". */
   name: string;
-  module: Type<unknown>;
+  /**
+   * The app's module. With a static `forContext`, the module is built from the loaded
+   * configuration; a ConfigError it throws (a problem beyond the file itself, such as a missing
+   * alert template) ends the process like a configuration error: exit 1, every problem with its path.
+   */
+  module: Type<unknown> & { forContext?(context: AppContext): DynamicModule };
   package: string;
   protoFile: string;
   service: string;
   /** Local-stack defaults of GRPC_PORT and OPS_PORT (ARCHITECTURE.md). */
   grpcPort: number;
   opsPort: number;
+  /** What /statusz reports, from the running app. */
+  statusz?: (app: INestMicroservice) => OpsServerSettings['dependencies'];
 }
 
 export interface RunningGrpcApp {
@@ -36,7 +52,7 @@ export async function startGrpcApp(settings: GrpcAppSettings): Promise<RunningGr
   const grpcPort = envPort('GRPC_PORT', settings.grpcPort);
   const health = servingHealth(settings.service);
   const app = await NestFactory.createMicroservice(
-    { module: GrpcAppRootModule, imports: [AppContextModule.forRoot(context), settings.module] },
+    { module: GrpcAppRootModule, imports: [AppContextModule.forRoot(context), appModule(settings, context)] },
     {
       ...grpcServerOptions(
         { package: settings.package, protoFile: settings.protoFile, service: settings.service, host, port: grpcPort },
@@ -47,7 +63,13 @@ export async function startGrpcApp(settings: GrpcAppSettings): Promise<RunningGr
     },
   );
   const opsPort = envPort('OPS_PORT', settings.opsPort);
-  const ops = new OpsServer({ host, port: opsPort, service: settings.name, registry: context.registry });
+  const ops = new OpsServer({
+    host,
+    port: opsPort,
+    service: settings.name,
+    registry: context.registry,
+    dependencies: settings.statusz?.(app),
+  });
   await ops.listen();
   await app.listen();
   ops.setReady(true);
@@ -62,4 +84,14 @@ export async function startGrpcApp(settings: GrpcAppSettings): Promise<RunningGr
   };
   onShutdownSignal(context.logger, stop);
   return { context, app, ops, stop };
+}
+
+function appModule(settings: GrpcAppSettings, context: AppContext): Type<unknown> | DynamicModule {
+  if (!settings.module.forContext) return settings.module;
+  try {
+    return settings.module.forContext(context);
+  } catch (e) {
+    if (e instanceof ConfigError) exitOnConfigError(settings.name, e);
+    throw e;
+  }
 }

@@ -3,3 +3,4 @@ export * from './grpc-app';
 export * from './proto';
 export * from './server';
 export * from './health';
+export * from './client';

@@ -12,11 +12,7 @@ export function prepareApp(service: string, options: { redactLogs: boolean }): A
   try {
     config = loadConfigFile(configPath());
   } catch (e) {
-    const problems = e instanceof ConfigError ? e.problems : [(e as Error).message];
-    const source = e instanceof ConfigError ? e.source : configPath();
-    process.stderr.write(`${JSON.stringify({ level: 'fatal', service, msg: `invalid configuration ${source}`, problems })}\n`);
-    for (const problem of problems) process.stderr.write(`  ${problem}\n`);
-    process.exit(1);
+    exitOnConfigError(service, e instanceof ConfigError ? e : new ConfigError(configPath(), [(e as Error).message]));
   }
   const logger = createLogger({
     service,
@@ -27,6 +23,18 @@ export function prepareApp(service: string, options: { redactLogs: boolean }): A
   });
   for (const warning of config.warnings) logger.warn({ config: config.source }, warning);
   return { config, logger, registry: createRegistry() };
+}
+
+/**
+ * Ends the process (exit 1) listing every problem with its path, one per line, after a JSON line
+ * for log collectors. For the configuration file and for what an app derives from it at start
+ * (e.g. the alert templates its receivers name).
+ */
+export function exitOnConfigError(service: string, error: ConfigError): never {
+  const { source, problems } = error;
+  process.stderr.write(`${JSON.stringify({ level: 'fatal', service, msg: `invalid configuration ${source}`, problems })}\n`);
+  for (const problem of problems) process.stderr.write(`  ${problem}\n`);
+  process.exit(1);
 }
 
 /** Runs `stop` once on SIGTERM or SIGINT, then exits. */

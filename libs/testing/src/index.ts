@@ -1,4 +1,5 @@
 export * from './admission-reviews';
+export * from './alert-receiver';
 export * from './conformance';
 export * from './connaisseur-cosign-fixtures';
 export * from './cosign-cli';

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { LoadedConfig } from '@connaisseur-mesh/config';
 import { Logger, LOGGER, MESH_CONFIG } from '@connaisseur-mesh/observability';
+import { AlertsService } from '../alerting/alerts.service';
 import { ParentImagesService } from '../approval/parent-images.service';
 import { ManagementMetrics } from '../metrics/management-metrics';
 import { ImageOutcome, ImageValidationService, ValidationContext } from '../validation/image-validation.service';
@@ -22,6 +23,14 @@ export interface Decision {
   workload?: Workload;
 }
 
+/** Which override admits the request although the raw decision may deny it (reference §5.1 step 7). */
+interface Overrides {
+  /** podsOnly and not a Pod: admitted, without a patch. */
+  podsOnly: boolean;
+  /** Detection mode admits this denial. */
+  detectionMode: boolean;
+}
+
 /**
  * One AdmissionReview in, one decision out (ARCHITECTURE.md "Admission flow"). Decoding errors,
  * failed images and timeouts all deny; the first failing image in spec order gives the message.
@@ -36,6 +45,7 @@ export class AdmissionService {
     private readonly images: ImageValidationService,
     private readonly parents: ParentImagesService,
     private readonly metrics: ManagementMetrics,
+    private readonly alerts: AlertsService,
   ) {
     this.timeoutMs = loaded.config.admission.timeoutSeconds * 1000;
   }
@@ -44,8 +54,28 @@ export class AdmissionService {
     const started = performance.now();
     const request = review.request;
     const uid = asString(request.uid);
+    const deadline = Date.now() + this.timeoutMs;
     const decision = await this.decide(request, uid);
-    const response = this.applyOverrides(request, uid, decision);
+    const overrides = this.overrides(request, decision);
+    const kind = asString(request.kind?.kind);
+    const namespace = asString(request.namespace);
+    const name = decision.workload?.name ?? asString(request.name);
+    // Alerts report the raw decision, before the overrides (ARCHITECTURE.md "Admission flow" 6–7).
+    const alertFailure = await this.alerts.send({
+      allowed: decision.allowed,
+      result: decision.result,
+      message: decision.message,
+      images: decision.images,
+      requestUid: uid,
+      kind,
+      namespace,
+      name,
+      user: asString(request.userInfo?.username),
+      detectionModeOverride: overrides.detectionMode,
+      podsOnlyOverride: overrides.podsOnly && !decision.allowed,
+      deadline,
+    });
+    const response = alertFailure ? this.alertDenial(uid, decision, alertFailure) : this.applyOverrides(uid, decision, overrides);
     const seconds = (performance.now() - started) / 1000;
     if (response.allowed) this.metrics.admitted.inc();
     else this.metrics.denied.inc({ timeout: String(decision.result === 'timeout') });
@@ -53,13 +83,14 @@ export class AdmissionService {
     this.logger.info(
       {
         uid,
-        kind: asString(request.kind?.kind),
-        namespace: asString(request.namespace),
-        name: decision.workload?.name ?? asString(request.name),
+        kind,
+        namespace,
+        name,
         images: decision.images,
         result: decision.result,
         allowed: response.allowed,
         message: decision.message,
+        ...(alertFailure ? { alertFailure } : {}),
         validations: decision.outcomes.map((o) => ({
           image: o.raw,
           rule: o.pattern,
@@ -132,26 +163,40 @@ export class AdmissionService {
     return { allowed: true, result, patch: buildPatch(workload.containers, outcomes), images, outcomes, workload };
   }
 
-  /** podsOnly and detection mode turn a denial into an admission with warnings (after alerts). */
-  private applyOverrides(request: AdmissionRequest, uid: string, decision: Decision): AdmissionResponse {
+  private overrides(request: AdmissionRequest, decision: Decision): Overrides {
     const features = this.loaded.config.features;
+    const podsOnly = features.resourceValidationMode === 'podsOnly' && asString(request.kind?.kind) !== 'Pod';
+    return { podsOnly, detectionMode: features.detectionMode && !decision.allowed && !podsOnly };
+  }
+
+  /** podsOnly and detection mode turn a denial into an admission with warnings (after alerts). */
+  private applyOverrides(uid: string, decision: Decision, overrides: Overrides): AdmissionResponse {
     const response: AdmissionResponse = { uid, allowed: decision.allowed };
     if (!decision.allowed) response.status = { code: 403, message: decision.message ?? 'denied' };
     if (decision.patch.length > 0) {
       response.patch = Buffer.from(JSON.stringify(decision.patch)).toString('base64');
       response.patchType = 'JSONPatch';
     }
-    if (features.resourceValidationMode === 'podsOnly' && asString(request.kind?.kind) !== 'Pod') {
+    if (overrides.podsOnly) {
       if (!response.allowed) response.warnings = ['pod-only validation active', response.status!.message];
       response.allowed = true;
       delete response.patch;
       delete response.patchType;
     }
-    if (features.detectionMode && !response.allowed) {
+    if (overrides.detectionMode) {
       response.warnings = ['detection mode active', response.status!.message];
       response.allowed = true;
     }
     return response;
+  }
+
+  /**
+   * A receiver with failIfAlertSendingFails was not notified: deny, also in detection mode and
+   * podsOnly (Connaisseur's documented intent), keeping the original reason of a denial.
+   */
+  private alertDenial(uid: string, decision: Decision, failure: string): AdmissionResponse {
+    const message = decision.allowed ? failure : `${decision.message}; ${failure}`;
+    return { uid, allowed: false, status: { code: 403, message } };
   }
 }
 

@@ -73,7 +73,10 @@ export interface SendAlertResponse {
 export interface ReceiverResult {
   /** The receiver's name, "<template>-<index>" as in Connaisseur. */
   receiver: string;
-  /** Whether the receiver accepted the alert (HTTP 2xx). */
+  /**
+   * Whether the receiver accepted the alert (HTTP 2xx), or there was nothing to send (its
+   * template rendered to nothing, which is no failure).
+   */
   delivered: boolean;
   /** Why not, when it did not. */
   error: string;
