@@ -39,8 +39,9 @@ interface Scenario {
 
 async function main() {
   const validator = await startTestValidatorProcess(await freePort());
-  const barePort = await freePort();
-  const bare = await startBare(barePort);
+  const [barePort, fastifyPort] = [await freePort(), await freePort()];
+  const bare = await startBare(barePort, 'node');
+  const bareFastify = await startBare(fastifyPort, 'fastify');
   const redis = await RedisServer.start({ password: 'bench' });
   const staticReview = JSON.stringify(admissionReview({ images: ['nginx:1.27'] }));
   const signedReview = JSON.stringify(admissionReview({ images: [SIGNED] }));
@@ -63,6 +64,7 @@ async function main() {
 
   try {
     results.push(await measure('bare HTTPS server (machine limit)', `https://127.0.0.1:${barePort}/`, staticReview, LOAD));
+    results.push(await measure('bare Fastify, no Nest, no logic', `https://127.0.0.1:${fastifyPort}/`, staticReview, LOAD));
     // No cache: every sequential request crosses the gRPC hop (concurrent ones of the same image share a call).
     await run({ config: benchConfig(validator.address, 0) }, [
       { name: 'static allow', review: staticReview },
@@ -81,6 +83,7 @@ async function main() {
     await redis.stop();
     await validator.stop();
     bare.kill('SIGTERM');
+    bareFastify.kill('SIGTERM');
   }
   report(results, latencies, validatorCalls);
 }
@@ -100,8 +103,8 @@ function report(results: LoadResult[], latencies: LatencyResult[], validatorCall
   process.stdout.write(`\nValidator calls per stack (one per image and process expected with the cache):\n${validatorCalls.map((c) => `- ${c}`).join('\n')}\n`);
 }
 
-async function startBare(port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [join(repoRoot, 'dist/bench/bare-server.js'), String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
+async function startBare(port: number, kind: 'node' | 'fastify'): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [join(repoRoot, 'dist/bench/bare-server.js'), String(port), kind], { stdio: ['ignore', 'pipe', 'inherit'] });
   await new Promise<void>((resolve) => child.stdout!.once('data', () => resolve()));
   return child;
 }
