@@ -51,6 +51,20 @@ export class AdmissionService {
   }
 
   async review(review: AdmissionReview): Promise<AdmissionReviewResponse> {
+    try {
+      return await this.decideAndAnswer(review);
+    } catch (e) {
+      // A fault in management itself: deny (also in detection mode) rather than let the API server
+      // see an HTTP error, which it would admit under failurePolicy: Ignore.
+      const uid = asString(review.request.uid);
+      const message = `management could not decide on request ${uid}: internal error (${(e as Error).message}); denied`;
+      this.logger.error({ uid, err: (e as Error).stack }, message);
+      this.metrics.denied.inc({ timeout: 'false' });
+      return { apiVersion: review.apiVersion, kind: review.kind, response: { uid, allowed: false, status: { code: 500, message } } };
+    }
+  }
+
+  private async decideAndAnswer(review: AdmissionReview): Promise<AdmissionReviewResponse> {
     const started = performance.now();
     const request = review.request;
     const uid = asString(request.uid);
@@ -132,6 +146,8 @@ export class AdmissionService {
       parentImages: () => (parentImages ??= this.parents.imagesOf(namespace, workload.ownerReferences)),
     };
     const pending = images.map((image) => this.images.validate(image, context));
+    // Images after the first failure are not awaited: a fault of theirs must not go unhandled.
+    for (const p of pending) p.catch(() => undefined);
 
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<'timeout'>((resolve) => {
