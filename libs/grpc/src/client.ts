@@ -81,7 +81,8 @@ export class ServiceChannel {
   }
 }
 
-function unaryCall<Request, Response>(client: Client, method: string, request: Request, deadline: Date): Promise<Response> {
+/** One unary call with a deadline on a client of `serviceClient()`; fails with a CallError. */
+export function unaryCall<Request, Response>(client: Client, method: string, request: Request, deadline: Date): Promise<Response> {
   const call = (client as unknown as Record<string, UnaryMethod<Request, Response>>)[method].bind(client);
   return new Promise((resolve, reject) => {
     call(request, new Metadata(), { deadline }, (error, response) => {

@@ -1,23 +1,20 @@
-import { ServiceError } from '@grpc/grpc-js';
 import { validatorV1 } from '@connaisseur-mesh/contracts';
-import { clientCredentials, serviceClient, VALIDATOR_PROTO, VALIDATOR_SERVICE } from '@connaisseur-mesh/grpc';
+import { CallError, clientCredentials, serviceClient, unaryCall, VALIDATOR_PROTO, VALIDATOR_SERVICE } from '@connaisseur-mesh/grpc';
 
 export type ValidatorCallResult = { response: validatorV1.ValidateImageResponse } | { error: { code: number; details: string } };
 
 /** One ValidateImage call over gRPC, as management makes it (for tests of validator services). */
-export function callValidator(address: string, request: Partial<validatorV1.ValidateImageRequest>, timeoutMs = 15_000): Promise<ValidatorCallResult> {
+export async function callValidator(address: string, request: Partial<validatorV1.ValidateImageRequest>, timeoutMs = 15_000): Promise<ValidatorCallResult> {
   const Client = serviceClient(VALIDATOR_PROTO, VALIDATOR_SERVICE);
   const client = new Client(address, clientCredentials());
-  return new Promise((resolve) => {
-    (client as unknown as Record<string, Function>).ValidateImage(
-      request,
-      { deadline: new Date(Date.now() + timeoutMs) },
-      (error: ServiceError | null, response: validatorV1.ValidateImageResponse) => {
-        client.close();
-        resolve(error ? { error: { code: error.code, details: error.details } } : { response });
-      },
-    );
-  });
+  try {
+    return { response: await unaryCall<typeof request, validatorV1.ValidateImageResponse>(client, 'ValidateImage', request, new Date(Date.now() + timeoutMs)) };
+  } catch (e) {
+    if (e instanceof CallError) return { error: { code: e.code, details: e.details } };
+    throw e;
+  } finally {
+    client.close();
+  }
 }
 
 /** A request for `image` (registry/repository[:tag][@digest]) with management's option defaults. */
