@@ -1,7 +1,7 @@
-/** Where cache entries live: Redis, or this process. Values are sealed entries (cache-entry.ts). */
-export interface CacheStore {
+/** Where cache entries live: Redis (sealed strings), or this process (the answers themselves). */
+export interface CacheStore<V> {
   /** Resolves undefined on a miss; rejects when the store cannot answer (the caller counts a miss). */
-  get(key: string): Promise<string | undefined>;
-  set(key: string, value: string, ttlMs: number): Promise<void>;
+  get(key: string): Promise<V | undefined>;
+  set(key: string, value: V, ttlMs: number): Promise<void>;
   close(): Promise<void>;
 }

@@ -4,9 +4,9 @@ import { CacheStore } from './cache-store';
  * The in-process cache when REDIS_URL is not set: least recently used entries go first once
  * `maxEntries` is reached, so memory stays bounded whatever images come in.
  */
-export class MemoryStore implements CacheStore {
+export class MemoryStore<V> implements CacheStore<V> {
   // A Map iterates in insertion order; re-inserting on use keeps the least recently used first.
-  private readonly entries = new Map<string, { value: string; expiresAt: number }>();
+  private readonly entries = new Map<string, { value: V; expiresAt: number }>();
 
   constructor(readonly maxEntries: number) {}
 
@@ -14,7 +14,7 @@ export class MemoryStore implements CacheStore {
     return this.entries.size;
   }
 
-  async get(key: string): Promise<string | undefined> {
+  async get(key: string): Promise<V | undefined> {
     const entry = this.entries.get(key);
     if (!entry) return undefined;
     this.entries.delete(key);
@@ -23,7 +23,7 @@ export class MemoryStore implements CacheStore {
     return entry.value;
   }
 
-  async set(key: string, value: string, ttlMs: number): Promise<void> {
+  async set(key: string, value: V, ttlMs: number): Promise<void> {
     this.entries.delete(key);
     this.entries.set(key, { value, expiresAt: Date.now() + ttlMs });
     while (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value!);

@@ -17,7 +17,7 @@ export const REDIS_COMMAND_TIMEOUT_MS = 100;
  * ioredis reconnects by itself, so the cache comes back without anyone's help. An outage is
  * logged once when it starts and once when it ends.
  */
-export class RedisStore implements CacheStore {
+export class RedisStore implements CacheStore<string> {
   private readonly client: Redis;
   private up = true;
 

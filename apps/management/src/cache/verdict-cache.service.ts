@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import { LoadedConfig } from '@connaisseur-mesh/config';
 import { validatorV1 } from '@connaisseur-mesh/contracts';
@@ -15,15 +14,16 @@ export const MEMORY_CACHE_ENTRIES = 10_000;
 
 /**
  * Validator answers reused for `features.cache.expirySeconds` (ARCHITECTURE.md "Cache"): in Redis
- * when REDIS_URL is set, else in this process. Every entry is sealed with CACHE_HMAC_KEY; one that
- * does not verify is a miss, so write access to Redis is no way to admit an image. Trouble with the
- * store is a miss too: the cache can make admissions faster, never deny or stall them.
+ * when REDIS_URL is set, else in this process. Every entry in Redis is sealed with CACHE_HMAC_KEY;
+ * one that does not verify is a miss, so write access to Redis is no way to admit an image. The
+ * in-process cache keeps the answers themselves: nothing outside this process can write them, and
+ * skipping the seal keeps a hit as cheap as a static decision. Trouble with the store is a miss
+ * too: the cache can make admissions faster, never deny or stall them.
  */
 @Injectable()
 export class VerdictCache implements OnModuleDestroy {
-  private readonly store?: CacheStore;
+  private readonly store?: CacheStore<CachedVerdict>;
   private readonly redis?: RedisStore;
-  private readonly hmacKey: Buffer;
   private readonly ttlMs: number;
   private readonly cacheErrors: boolean;
 
@@ -36,15 +36,14 @@ export class VerdictCache implements OnModuleDestroy {
     const settings = config.config.features.cache;
     this.ttlMs = settings.expirySeconds * 1000;
     this.cacheErrors = settings.cacheErrors;
-    // Random per process: fine for the in-process cache, which no other process reads.
-    this.hmacKey = env.cacheHmacKey ? Buffer.from(env.cacheHmacKey, 'utf8') : randomBytes(32);
     if (settings.expirySeconds <= 0) {
       logger.info('cache off (features.cache.expirySeconds ≤ 0)');
       return;
     }
     if (env.redis) {
       this.redis = new RedisStore(env.redis, logger);
-      this.store = this.redis;
+      // readManagementEnv() refuses REDIS_URL without CACHE_HMAC_KEY.
+      this.store = this.sealedIn(this.redis, Buffer.from(env.cacheHmacKey!, 'utf8'));
     } else {
       this.store = new MemoryStore(MEMORY_CACHE_ENTRIES);
     }
@@ -54,15 +53,13 @@ export class VerdictCache implements OnModuleDestroy {
   /** The cached answer for `key`, if there is a valid one. Never rejects. */
   async get(key: string): Promise<CachedVerdict | undefined> {
     if (!this.store) return undefined;
-    let stored: string | undefined;
+    let verdict: CachedVerdict | undefined;
     try {
-      stored = await this.store.get(key);
+      verdict = await this.store.get(key);
     } catch {
       this.metrics.cacheOperations.inc({ op: 'get', outcome: 'error' });
       return undefined;
     }
-    const verdict = stored === undefined ? undefined : openEntry(this.hmacKey, key, stored);
-    if (stored !== undefined && !verdict) this.logger.warn({ key }, 'cache entry failed its integrity check or expired: ignored');
     this.metrics.cacheOperations.inc({ op: 'get', outcome: verdict ? 'hit' : 'miss' });
     return verdict;
   }
@@ -72,11 +69,26 @@ export class VerdictCache implements OnModuleDestroy {
     if (!this.store) return;
     if (answer.verdict === validatorV1.Verdict.VERDICT_REJECTED && !this.cacheErrors) return;
     try {
-      await this.store.set(key, sealEntry(this.hmacKey, key, answer, Date.now() + this.ttlMs), this.ttlMs);
+      await this.store.set(key, answer, this.ttlMs);
       this.metrics.cacheOperations.inc({ op: 'set', outcome: 'ok' });
     } catch {
       this.metrics.cacheOperations.inc({ op: 'set', outcome: 'error' });
     }
+  }
+
+  /** Redis holding sealed entries: what it returns is opened, and whatever does not verify is a miss. */
+  private sealedIn(redis: RedisStore, hmacKey: Buffer): CacheStore<CachedVerdict> {
+    return {
+      get: async (key) => {
+        const stored = await redis.get(key);
+        if (stored === undefined) return undefined;
+        const verdict = openEntry(hmacKey, key, stored);
+        if (!verdict) this.logger.warn({ key }, 'cache entry failed its integrity check or expired: ignored');
+        return verdict;
+      },
+      set: (key, answer, ttlMs) => redis.set(key, sealEntry(hmacKey, key, answer, Date.now() + ttlMs), ttlMs),
+      close: () => redis.close(),
+    };
   }
 
   /** Redis' state for /statusz; nothing when the cache is in this process (or off). */

@@ -12,7 +12,7 @@ export interface ManagementEnv {
   alertingAddress: string;
   /** Where the cache lives: Redis when set, else in this process. */
   redis?: RedisEnv;
-  /** HMAC key of cache entries (CACHE_HMAC_KEY); a random one per process when unset (in-memory cache only). */
+  /** HMAC key of the cache entries in Redis (CACHE_HMAC_KEY); required with Redis. */
   cacheHmacKey?: string;
   /** The Kubernetes API, for automatic child approval. */
   kubernetes: KubernetesEnv;
