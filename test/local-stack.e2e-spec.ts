@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
 import { ALERTING_SERVICE, healthClient, VALIDATOR_SERVICE } from '@connaisseur-mesh/grpc';
 import { APPS, LocalStack, StackPorts } from '@connaisseur-mesh/local-stack';
-import { callValidator, freePorts, httpsRequest, repoRoot } from '@connaisseur-mesh/testing';
+import { callValidator, freePorts, httpsRequest, readStatusz, repoRoot } from '@connaisseur-mesh/testing';
 
 /**
  * The local stack as `npm start` runs it: config/connaisseur.yaml, a self-signed webhook
@@ -52,14 +52,14 @@ describe('the local stack (npm start)', () => {
     const ops = stack.opsUrl(app);
     expect((await fetch(`${ops}/livez`)).status).toBe(200);
     expect((await fetch(`${ops}/readyz`)).status).toBe(200);
-    const statusz = (await (await fetch(`${ops}/statusz`)).json()) as Record<string, unknown>;
+    const statusz = await readStatusz(ops);
     expect(statusz).toMatchObject({ service: app, ready: true });
     const metrics = await (await fetch(`${ops}/metrics`)).text();
     expect(metrics).toContain('process_cpu_user_seconds_total');
   });
 
   it("reports the validator services' gRPC health in management's /statusz", async () => {
-    const statusz = (await (await fetch(`${stack.opsUrl('management')}/statusz`)).json()) as { dependencies: unknown };
+    const statusz = await readStatusz(stack.opsUrl('management'));
     // The shipped config has static validators only: no validator service is a dependency.
     expect(statusz.dependencies).toEqual({});
   });

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { admissionReview, AlertReceiver, TestStack } from '@connaisseur-mesh/testing';
+import { admissionReview, AlertReceiver, readStatusz, TestStack } from '@connaisseur-mesh/testing';
 
 /** Static rules only: official Docker Hub images are admitted, everything else is denied. */
 const POLICY = {
@@ -31,8 +31,7 @@ const stopAll = async (stack: TestStack | undefined, all: AlertReceiver[]) => {
 const startStack = (config: Record<string, unknown>, appEnv?: Parameters<typeof TestStack.start>[0]['appEnv']) =>
   TestStack.start({ config: { ...POLICY, ...config }, apps: ['alerting', 'management'], appEnv });
 const sortedKeys = (payload: Record<string, unknown>) => Object.keys(payload).sort();
-const statuszOf = async (stack: TestStack) =>
-  (await (await fetch(`${stack.stack.opsUrl('management')}/statusz`)).json()) as { dependencies: Record<string, { ok: boolean }> };
+const statuszOf = (stack: TestStack) => readStatusz(stack.stack.opsUrl('management'));
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 describe('alerts through the local stack', () => {

@@ -3,3 +3,4 @@ export * from './env';
 export * from './load-config';
 export * from './mesh-config';
 export * from './pem';
+export * from './network';

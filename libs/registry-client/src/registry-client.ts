@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
+import { isLoopback } from '@connaisseur-mesh/config';
 import { DOCKER_HUB } from '@connaisseur-mesh/image-reference';
 import { basicAuthorization, BasicCredentials, parseChallenge } from './auth';
 import { CredentialStore } from './credentials';
@@ -269,12 +270,6 @@ function header(res: HttpResponse, name: string): string | undefined {
 function isDescriptor(value: unknown): value is Descriptor {
   const d = value as Descriptor;
   return typeof d === 'object' && d !== null && typeof d.digest === 'string' && typeof d.mediaType === 'string';
-}
-
-/** localhost, 127.0.0.0/8 and ::1, with or without a port. */
-export function isLoopback(host: string): boolean {
-  const name = host.startsWith('[') ? host.slice(1, host.indexOf(']')) : host.replace(/:\d+$/, '');
-  return name === 'localhost' || name === '::1' || /^127(\.\d{1,3}){3}$/.test(name);
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

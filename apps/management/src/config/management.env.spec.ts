@@ -1,4 +1,5 @@
-import { checkRedisEnv, isLoopback } from './management.env';
+import { isLoopback } from '@connaisseur-mesh/config';
+import { checkRedisEnv } from './management.env';
 
 describe("management's Redis settings", () => {
   it.each(['127.0.0.1', '127.1.2.3', 'localhost', '[::1]'])('%s is the local stack', (host) => {

@@ -1,4 +1,4 @@
-import { bindAddress, envPort, envString } from '@connaisseur-mesh/config';
+import { bindAddress, envPort, envString, isLoopback } from '@connaisseur-mesh/config';
 
 /** Management's environment (ARCHITECTURE.md): listeners, webhook TLS and where the services are. */
 export interface ManagementEnv {
@@ -82,10 +82,4 @@ export function checkRedisEnv(redis: RedisEnv, cacheHmacKey: string | undefined)
   if (!redis.password && !url.password && !isLoopback(url.hostname)) {
     throw new Error(`Redis at ${url.hostname} without a password: set REDIS_PASSWORD (only a Redis on loopback, the local stack, may go without)`);
   }
-}
-
-/** 127.0.0.0/8, ::1 and localhost: the machine itself, i.e. the local stack. */
-export function isLoopback(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, '');
-  return host === 'localhost' || host === '::1' || /^127(?:\.\d{1,3}){3}$/.test(host);
 }
