@@ -122,6 +122,14 @@ const rows: Row[] = [
     ours: 'invalid: invalid registry "[:::]" (not an IPv6 address)',
     difference: 'fail closed: the grammar takes any hex digits and colons in brackets, the runtime cannot dial what is no address: no pull',
   },
+  {
+    input: '127.1:5000/app',
+    runtime: '127.1:5000/app:latest',
+    connaisseur: '127.1:5000/app:latest',
+    ours: 'invalid: invalid registry "127.1:5000" (an IPv4 address is written as four decimal numbers)',
+    difference:
+      'fail closed: the runtime resolves it as a host name, which a libc resolver (inet_aton) reads as 127.0.0.1: one registry under two names, and a rule for 127.0.0.1:5000 would miss it',
+  },
   { input: '-docker.io/docker/docker', runtime: 'invalid', connaisseur: '-docker.io/docker/docker:latest', ours: 'invalid: invalid registry "-docker.io"' },
   { input: 'dock..er/docker', runtime: 'invalid', connaisseur: 'dock..er/docker:latest', ours: 'invalid: invalid registry "dock..er"' },
   { input: '[fe80::1%eth0]:5000/debian', runtime: 'invalid', connaisseur: 'invalid', ours: 'invalid: invalid registry "[fe80::1%eth0]:5000"' },
@@ -236,6 +244,7 @@ describe('image references: ours, the container runtime’s and Connaisseur’s'
       'bad_host.io/app',
       'registry.io:99999/app',
       '[:::]/app',
+      '127.1:5000/app',
       `example.com/${'a'.repeat(255)}:tag`,
       `validname@sha512:${'f'.repeat(128)}`,
       `validname@sha384:${'f'.repeat(96)}`,

@@ -40,6 +40,10 @@ const TAG = /^\w[\w.-]{0,127}$/;
 const DIGEST = /^sha256:[0-9a-f]{64}$/;
 /** Digests the runtime accepts as well (go-digest v1.0.0); no validator and no registry client of ours checks them. */
 const OTHER_RUNTIME_DIGEST = /^(sha384):[0-9a-f]{96}$|^(sha512):[0-9a-f]{128}$/;
+/** A host of numbers only (`127.1`, `0x7f.0.0.1`, `2130706433`), which a libc resolver reads as an IPv4 address. */
+const NUMERIC_HOST = /^(?:0x[0-9a-f]*|[0-9]+)(?:\.(?:0x[0-9a-f]*|[0-9]+))*$/;
+const OCTET = '(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])';
+const DOTTED_QUAD = new RegExp(`^${OCTET}(?:\\.${OCTET}){3}$`);
 /** A bare image ID, which the runtime refuses as a name. */
 const IMAGE_ID = /^[a-f0-9]{64}$/;
 
@@ -186,6 +190,10 @@ function canonicalize(registry: string): { registry: string } | { why: string } 
     const address = canonicalIpv6(host);
     if (!address) return { why: `invalid registry "${registry}" (not an IPv6 address)` };
     host = address;
+  } else if (NUMERIC_HOST.test(host) && !DOTTED_QUAD.test(host)) {
+    // The runtime resolves it as a name, and with the libc resolver reaches the address it spells
+    // (127.1 is 127.0.0.1): one registry under several names, so only the dotted quad is taken.
+    return { why: `invalid registry "${registry}" (an IPv4 address is written as four decimal numbers)` };
   }
   // Digits only (the grammar); leading zeros name the same port to the runtime's dialer.
   const port = match[2] === undefined ? HTTPS_PORT : Number(match[2]);

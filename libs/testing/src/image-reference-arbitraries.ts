@@ -46,6 +46,8 @@ export const pathComponentArbitrary: fc.Arbitrary<string> = fc
   .tuple(alphanumeric, fc.array(fc.tuple(separator, alphanumeric), { maxLength: 2 }))
   .map(([head, tail]) => head + tail.map(([s, a]) => s + a).join(''));
 
+/** A label a libc resolver reads as a number. */
+const NUMBER = /^(?:0x[0-9a-f]*|[0-9]+)$/;
 const label = fc.stringMatching(/^[a-z0-9](?:[a-z0-9-]{0,4}[a-z0-9])?$/);
 const port = fc.oneof(fc.constant(undefined), fc.constant(HTTPS_PORT), fc.integer({ min: 1, max: 65535 }));
 
@@ -56,12 +58,13 @@ export const registryArbitrary: fc.Arbitrary<RegistryModel> = fc.oneof(
     host: fc
       .array(label, { minLength: 2, maxLength: 3 })
       .map((l) => l.join('.'))
-      .filter((host) => !DOCKER_HUB_HOSTS.includes(host)),
+      // A top-level label of numbers only would make an IPv4 address of it (or an invalid one).
+      .filter((host) => !DOCKER_HUB_HOSTS.includes(host) && !NUMBER.test(host.slice(host.lastIndexOf('.') + 1))),
     port,
   }),
   fc.record({ kind: fc.constant('host' as const), host: fc.ipV4(), port }),
   fc.record({ kind: fc.constant('host' as const), host: fc.constant('localhost'), port }),
-  fc.record({ kind: fc.constant('single-label' as const), host: label.filter((l) => l !== 'localhost' && /[a-z]/.test(l)), port }),
+  fc.record({ kind: fc.constant('single-label' as const), host: label.filter((l) => l !== 'localhost' && /[a-z]/.test(l) && !NUMBER.test(l)), port }),
   fc.record({ kind: fc.constant('ipv6' as const), groups: fc.array(fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 0xffff })), { minLength: 8, maxLength: 8 }), port }),
 );
 
