@@ -84,11 +84,13 @@ describe('management with bad input and failing validators', () => {
 
   describe('odd content is denied with a reason', () => {
     it.each([
-      ['UPPER/case:1', 'image UPPER/case:1: invalid image reference (invalid repository "UPPER/case")'],
-      ['nginx@sha256:123', 'image nginx@sha256:123: invalid image reference (a digest must be "sha256:" followed by 64 hex digits)'],
+      ['registry.io/UPPER/case:1', 'image registry.io/UPPER/case:1: invalid image reference (repository "UPPER/case" must be lowercase)'],
+      ['nginx@sha256:123', 'image nginx@sha256:123: invalid image reference (a digest must be "sha256:" followed by 64 lowercase hex digits)'],
+      [`nginx@sha512:${'a'.repeat(128)}`, `image nginx@sha512:${'a'.repeat(128)}: invalid image reference (only sha256 digests are supported, not sha512)`],
+      ['bad_host.io/app:1', 'image bad_host.io/app:1: invalid image reference (invalid registry "bad_host.io")'],
       ['nginx:', 'image nginx:: invalid image reference (invalid tag "")'],
       ['', 'image : invalid image reference (empty reference)'],
-      ['a'.repeat(300), `image ${'a'.repeat(300)}: invalid image reference (invalid repository "${'a'.repeat(300)}")`],
+      ['a'.repeat(300), `image ${'a'.repeat(300)}: invalid image reference (name longer than 255 characters)`],
     ])('image %p', async (image, message) => {
       const result = await stack.review(admissionReview({ images: ['nginx', image] }));
       expect(result.response).toMatchObject({ allowed: false, status: { message } });

@@ -172,6 +172,13 @@ describe('loading a configuration', () => {
     expect(warnings).toEqual(['policy: more than one rule matches as "index.docker.io/*:*"; only the last of them can win']);
   });
 
+  it.each(['strict', 'connaisseur'])('warns about rules that differ only in the spelling of their registry (%s)', (mode) => {
+    const { warnings } = parseConfig(
+      `policyMatching: ${mode}\nvalidators: [{name: default, type: static}]\npolicy: [{pattern: "Registry.IO/*"}, {pattern: "registry.io:443/*"}]\n`,
+    );
+    expect(warnings).toEqual(['policy: more than one rule matches as "registry.io/*"; only the last of them can win']);
+  });
+
   it('rejects files that are not YAML maps, and duplicate keys', () => {
     expect(() => parseConfig('- a\n- b\n')).toThrow('the configuration must be a YAML map');
     expect(() => parseConfig('logLevel: info\nlogLevel: debug\n')).toThrow(ConfigError);

@@ -1,4 +1,4 @@
-import { globToRegexSource, InvalidGlobError } from './glob';
+import { escapeGlob, globLiteral, globToRegexSource, InvalidGlobError } from './glob';
 
 const matches = (glob: string, s: string) => new RegExp(`^${globToRegexSource(glob)}$`).test(s);
 
@@ -28,5 +28,22 @@ describe('globToRegexSource (gobwas/glob without separators)', () => {
 
   it.each(['[abc', 'a{b,c', 'a\\', '[]', '[z-a]', 'a]', 'a}'])('rejects %p', (glob) => {
     expect(() => globToRegexSource(glob)).toThrow(InvalidGlobError);
+  });
+
+  it.each([
+    ['registry.io', 'registry.io'],
+    ['\\[::1\\]:5000', '[::1]:5000'],
+    ['reg*', undefined],
+    ['[ab]', undefined],
+    ['trailing\\', undefined],
+  ])('globLiteral(%p) → %p', (glob, literal) => {
+    expect(globLiteral(glob)).toBe(literal);
+  });
+
+  it('escapeGlob makes a glob that matches exactly the text', () => {
+    const text = '[::1]:5000/a*b?{c,d}\\e';
+    expect(globLiteral(escapeGlob(text))).toBe(text);
+    expect(matches(escapeGlob(text), text)).toBe(true);
+    expect(matches(escapeGlob(text), '[::1]:5000/axb?{c,d}\\e')).toBe(false);
   });
 });

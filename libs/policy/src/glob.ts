@@ -15,6 +15,25 @@ export class InvalidGlobError extends Error {
 /** Characters that make a pattern component a glob rather than a literal. */
 export const GLOB_CHARACTERS = /[*?[\]{}\\]/;
 
+/** The text `glob` matches when it has no wildcards (at most `\` escapes), else undefined. */
+export function globLiteral(glob: string): string | undefined {
+  let text = '';
+  for (let i = 0; i < glob.length; i++) {
+    if (glob[i] === '\\') {
+      if (++i >= glob.length) return undefined;
+    } else if (GLOB_CHARACTERS.test(glob[i])) {
+      return undefined;
+    }
+    text += glob[i];
+  }
+  return text;
+}
+
+/** A glob that matches exactly `text`. */
+export function escapeGlob(text: string): string {
+  return text.replace(/[*?[\]{}\\]/g, '\\$&');
+}
+
 const REGEX_SPECIAL = /[.*+?^${}()|[\]\\/-]/g;
 const escapeRegex = (s: string) => s.replace(REGEX_SPECIAL, '\\$&');
 

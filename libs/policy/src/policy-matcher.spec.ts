@@ -62,6 +62,52 @@ describe('PolicyMatcher', () => {
     }
   });
 
+  // Issue 8: a registry spelled in capitals or with its default port must not fall through to a broader rule.
+  describe.each(['strict', 'connaisseur'] as const)('registry spellings (%s)', (mode) => {
+    const rules = ['*:*', 'registry.prod.example/*'];
+    it.each([
+      'registry.prod.example/app:1',
+      'REGISTRY.PROD.EXAMPLE/app:1',
+      'Registry.Prod.Example:443/app:1',
+      'registry.prod.example:0443/app:1',
+    ])('%s → registry.prod.example/*', (image) => {
+      expect(winner(mode, image, rules)).toBe('registry.prod.example/*');
+    });
+
+    it('keeps another port another registry', () => {
+      expect(winner(mode, 'registry.prod.example:80/app:1', rules)).toBe('*:*');
+    });
+
+    it.each(['REGISTRY.PROD.EXAMPLE/*', 'registry.prod.example:443/*', 'Registry.Prod.Example:0443/*', '*.PROD.EXAMPLE/*'])(
+      'a pattern written %s matches every spelling',
+      (pattern) => {
+        for (const image of ['registry.prod.example/app:1', 'REGISTRY.PROD.EXAMPLE:443/app:1']) {
+          expect(winner(mode, image, ['*:*', pattern])).toBe(pattern);
+        }
+      },
+    );
+
+    it('localhost/app is on the registry localhost, not a Docker Hub namespace', () => {
+      expect(winner(mode, 'localhost/app:1', ['*:*', 'localhost/*'])).toBe('localhost/*');
+      expect(winner(mode, 'LOCALHOST/app:1', ['*:*', 'localhost/*'])).toBe('localhost/*');
+      expect(winner(mode, 'localhost/app:1', ['*:*', 'docker.io/localhost/*'])).toBe('*:*');
+    });
+
+    it('an IPv6 registry is written with escaped brackets (a glob class otherwise)', () => {
+      expect(winner(mode, '[0:0::1]:5000/app:1', ['*:*', '\\[::1\\]:5000/*'])).toBe('\\[::1\\]:5000/*');
+      expect(winner(mode, '[::1]/app:1', ['*:*', '\\[0::1\\]:443/*'])).toBe('\\[0::1\\]:443/*');
+    });
+
+    it('registry-1.docker.io is Docker Hub', () => {
+      expect(winner(mode, 'registry-1.docker.io/library/nginx:1', ['*:*', 'docker.io/library/*'])).toBe('docker.io/library/*');
+      expect(winner(mode, 'nginx:1', ['*:*', 'REGISTRY-1.DOCKER.IO/library/*'])).toBe('REGISTRY-1.DOCKER.IO/library/*');
+    });
+
+    it('reports patterns that differ only in the registry spelling as identical', () => {
+      expect(new PolicyMatcher([{ pattern: 'Registry.IO/*' }, { pattern: 'registry.io:443/*' }], mode).duplicatePatterns()).toEqual(['registry.io/*']);
+    });
+  });
+
   it('gives a full tie to the later rule and reports identical patterns', () => {
     const rules = [
       { pattern: 'docker.io/*:*', validator: 'first' },
@@ -89,8 +135,43 @@ describe('normalizePattern (strict)', () => {
     ['localhost/x', 'localhost/x'],
     ['localhost:5000/x', 'localhost:5000/x'],
     ['securesystemsengineering/*:co*', 'index.docker.io/securesystemsengineering/*:co*'],
+    // The registry as Name() writes it.
+    ['REGISTRY.PROD.EXAMPLE/app:*', 'registry.prod.example/app:*'],
+    ['registry.prod.example:443/app', 'registry.prod.example/app'],
+    ['registry.prod.example:8443/App', 'registry.prod.example:8443/App'],
+    ['LOCALHOST:443/x', 'localhost/x'],
+    ['MyRegistry/*', 'myregistry:443/*'],
+    ['DOCKER.IO/test:*', 'index.docker.io/library/test:*'],
+    ['registry-1.docker.io:443/*', 'index.docker.io/*'],
+    ['\\[0:0::1\\]:0443/*', '\\[::1\\]/*'],
+    ['registry\\.io:443/*', 'registry.io/*'],
+    // Globs: lowercased, and a literal port at the end made canonical.
+    ['*.PROD.EXAMPLE/*', '*.prod.example/*'],
+    ['*.Prod.Example:0443/*', '*.prod.example/*'],
+    ['*.prod.example:05000/*', '*.prod.example:5000/*'],
+    ['Docker*/*', 'docker*/*'],
+    ['{REG.IO,quay.io}/*', '{reg.io,quay.io}/*'],
   ])('%s → %s', (pattern, normalized) => {
     expect(normalizePattern(pattern)).toBe(normalized);
+  });
+});
+
+describe('normalizePattern (connaisseur): only the registry', () => {
+  it.each([
+    ['*:*', '*:*'],
+    ['busybox', 'busybox'],
+    ['securesystemsengineering/*:co*', 'securesystemsengineering/*:co*'],
+    ['docker*/*', 'docker*/*'],
+    ['docker.io/test:*', 'docker.io/test:*'],
+    // Connaisseur ranks docker.io as written; its implicit leading `*` matches index.docker.io already.
+    ['DOCKER.IO:443/*:*', 'docker.io/*:*'],
+    ['index.docker.io/*:*', 'index.docker.io/*:*'],
+    ['registry-1.docker.io/*:*', 'index.docker.io/*:*'],
+    ['REGISTRY.PROD.EXAMPLE:443/App', 'registry.prod.example/App'],
+    ['*.PROD.EXAMPLE/*', '*.prod.example/*'],
+    ['MyRegistry/*', 'myregistry:443/*'],
+  ])('%s → %s', (pattern, normalized) => {
+    expect(normalizePattern(pattern, 'connaisseur')).toBe(normalized);
   });
 });
 

@@ -12,12 +12,25 @@ describe('registry keys', () => {
     ['registry-1.docker.io', 'index.docker.io'],
     ['http://registry.io/path/', 'registry.io/path'],
     ['registry.io:5000', 'registry.io:5000'],
+    // The registry as image references write it, or the key would miss the image it is for.
+    ['REGISTRY.PROD.EXAMPLE', 'registry.prod.example'],
+    ['https://registry.prod.example:443/team/', 'registry.prod.example/team'],
+    ['HTTPS://Docker.IO:443/v1/', 'index.docker.io'],
+    ['myreg', 'myreg:443'],
   ])('%s → %s', (key, normalized) => {
     expect(normalizeRegistryKey(key, 's')).toBe(normalized);
   });
 
   it('rejects what is not a registry', () => {
     expect(() => normalizeRegistryKey('[[]]\\', 's')).toThrow('secret "s": "[[]]\\" is not a registry[/path]');
+  });
+
+  it('finds the credentials of a key spelled otherwise than the image (issue 8)', () => {
+    const store = CredentialStore.fromDockerConfig(JSON.stringify({ auths: { 'Registry.Prod.Example:443': { username: 'u', password: 'p' } } }), 's');
+    for (const image of ['registry.prod.example/app:1', 'REGISTRY.PROD.EXAMPLE/app:1', 'registry.prod.example:0443/app']) {
+      expect(store.lookup(contextOf(image))).toEqual({ username: 'u', password: 'p' });
+    }
+    expect(store.lookup(contextOf('registry.prod.example:8443/app'))).toBeUndefined();
   });
 
   it('matches whole path components only', () => {

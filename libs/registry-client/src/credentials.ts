@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { DOCKER_HUB } from '@connaisseur-mesh/image-reference';
+import { canonicalRegistry, DOCKER_HUB } from '@connaisseur-mesh/image-reference';
 import { BasicCredentials } from './auth';
 
 /**
@@ -9,8 +9,9 @@ import { BasicCredentials } from './auth';
  * (Connaisseur's `auth.secretName`): `secret.yaml` ({username, password, registry}) wins over
  * `.dockerconfigjson` ({"auths": {"<registry>": {"auth": base64(user:pass)} | {username, password}}}).
  * A credential applies to the longest configured registry[/path] prefix of an image's
- * `<registry>/<repository>`; `docker.io`, `index.docker.io` and `https://index.docker.io/v1/`
- * all name Docker Hub.
+ * `<registry>/<repository>`. The registry of a key is written as image references write it
+ * (`canonicalRegistry`: case, `:443`, and `docker.io`, `registry-1.docker.io`,
+ * `https://index.docker.io/v1/` all Docker Hub), or a key would miss the image it is for.
  */
 export class CredentialStore {
   private constructor(private readonly entries: Array<{ prefix: string; credentials: BasicCredentials }>) {}
@@ -73,12 +74,16 @@ export class CredentialStore {
   }
 }
 
-/** `https://index.docker.io/v1/` → `index.docker.io`; `registry.io/path/` → `registry.io/path`. */
+/** `https://index.docker.io/v1/` → `index.docker.io`; `https://Registry.IO:443/path/` → `registry.io/path`. */
 export function normalizeRegistryKey(key: string, secretName: string): string {
-  let k = key.trim().replace(/^https?:\/\//, '').replace(/\/+$/, '');
-  if (/^(index\.|registry-1\.)?docker\.io(\/v1)?$/.test(k)) k = DOCKER_HUB;
-  if (!/^[A-Za-z0-9.-]+(:[0-9]+)?(\/[a-z0-9._/-]+)?$/.test(k)) {
+  const k = key.trim().replace(/^https?:\/\//i, '').replace(/\/+$/, '');
+  const slash = k.indexOf('/');
+  const registry = canonicalRegistry(slash < 0 ? k : k.slice(0, slash));
+  let path = slash < 0 ? '' : k.slice(slash + 1);
+  // The Docker CLI keys Docker Hub by its v1 index URL.
+  if (registry === DOCKER_HUB && path === 'v1') path = '';
+  if (!registry || (path && !/^[a-z0-9._/-]+$/.test(path))) {
     throw new Error(`secret "${secretName}": "${key}" is not a registry[/path]`);
   }
-  return k;
+  return path ? `${registry}/${path}` : registry;
 }

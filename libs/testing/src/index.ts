@@ -4,6 +4,7 @@ export * from './conformance';
 export * from './connaisseur-cosign-fixtures';
 export * from './cosign-cli';
 export * from './https-client';
+export * from './image-reference-arbitraries';
 export * from './kube-api-stand-in';
 export * from './oci-images';
 export * from './ops-metrics';
