@@ -2,24 +2,37 @@ import { parse } from 'yaml';
 import {
   admissionReview,
   describeConformance,
+  jsonAnswer,
   KubeApiStandIn,
   readConformance,
   TestStack,
   TestValidator,
+  trickledAnswer,
   workloadObject,
 } from '@connaisseur-mesh/testing';
 
 const CHARLIE = 'securesystemsengineering/charlie-image@sha256:91ac9b26df583762234c1cdb2fc930364754ccc59bc752a2bfe298d2ea68f9ff';
 const SAMPLE = 'securesystemsengineering/sample-san-sama:hai';
 const REDIS_1111 = 'docker.io/library/redis:latest@sha256:1111111111111111111111111111111111111111111111111111111111111111';
+const UNSIGNED = 'securesystemsengineering/evil:latest';
 const NS = 'test-connaisseur';
+/** The UID of the ReplicaSet that owns 02_pod. */
+const RS_UID = '090d26f8-1812-11ea-b3fc-02897404852e';
 const mockRejects = (image: string) => `error during external validation of image ${image}: unable to find signed digest for image ${image}`;
 const fixture = (name: string) => JSON.parse(readConformance('admission_requests', `${name}.json`));
 
-/** An owner object as the API server returns it: a workload with these images. */
-function owner(kind: string, name: string, uid: string, images: string[]) {
-  const object = workloadObject(kind, { name, namespace: NS, images });
-  return { ...object, metadata: { ...(object.metadata as object), name, namespace: NS, uid } } as Parameters<KubeApiStandIn['put']>[0];
+/** An owner object as the API server returns it: a workload with these images (apps/v1 unless said otherwise). */
+function owner(kind: string, name: string, uid: string, images: string[], namespace = NS, apiVersion = 'apps/v1') {
+  // An Argo Rollout's spec is a Deployment's.
+  const object = workloadObject(kind === 'Rollout' ? 'Deployment' : kind, { name, namespace, images });
+  return { ...object, apiVersion, kind, metadata: { name, namespace, uid } } as Parameters<KubeApiStandIn['put']>[0];
+}
+
+/** 02_pod (a Pod with CHARLIE) with its one owner reference changed. */
+function pod02OwnedBy(changes: Record<string, unknown>) {
+  const review = fixture('02_pod');
+  Object.assign(review.request.object.metadata.ownerReferences[0], changes);
+  return review;
 }
 
 function config(mockAddress: string, features: Record<string, unknown>) {
@@ -43,13 +56,17 @@ describeConformance('automatic child and unchanged approval', () => {
   beforeAll(async () => {
     await mock.start();
     api = await KubeApiStandIn.start();
-    api.put(owner('ReplicaSet', 'charlie-deployment-76fbf58b7d', '090d26f8-1812-11ea-b3fc-02897404852e', [CHARLIE]));
+    api.put(owner('ReplicaSet', 'charlie-deployment-76fbf58b7d', RS_UID, [CHARLIE]));
     api.put(owner('Deployment', 'charlie-deployment', '3a3a7b38-5512-4a85-94bb-3562269e0a6a', ['nginx', SAMPLE]));
     // 16_mismatch_uid: the owner carries the image, but it is another object than the one referenced.
-    api.put(owner('ReplicaSet', 'mismatcher', 'a-different-uid', [CHARLIE]));
-    api.put(owner('ReplicaSet', 'two-images', 'uid-two', ['other:1']));
+    api.put(owner('ReplicaSet', 'mismatcher', '6f1c3b0e-8a55-4d4b-9a1e-3f2f7f0d9c11', [CHARLIE]));
+    api.put(owner('ReplicaSet', 'two-images', 'c0ffee00-0000-4000-8000-000000000002', ['other:1']));
     api.fail('apps/v1', 'ReplicaSet', NS, 'broken', 500);
     api.fail('apps/v1', 'ReplicaSet', NS, 'forbidden', 403);
+    // What the finding's owner references reach with the path taken apart: the attacker's own
+    // objects (a Rollout, which no webhook validates, and a ReplicaSet), carrying the unsigned image.
+    api.put(owner('Rollout', 'evil', RS_UID, [UNSIGNED], 'attacker-ns', 'argoproj.io/v1alpha1'), 'rollouts');
+    api.put(owner('ReplicaSet', 'evil', RS_UID, [UNSIGNED], 'attacker-ns'));
     stack = await TestStack.start({
       apps: ['management'],
       config: config(mock.address, { automaticChildApproval: true, automaticUnchangedApproval: true }),
@@ -92,10 +109,11 @@ describeConformance('automatic child and unchanged approval', () => {
     expect(gets).toEqual([]);
   });
 
-  it('13_unknown_parent: the owner does not exist (404) → validated, denied', async () => {
-    const { result, calls } = await review(fixture('13_unknown_parent'));
+  it('13_unknown_parent: the owner "unknown_parent" cannot exist (no Kubernetes name) → not looked up, validated, denied', async () => {
+    const { result, calls, gets } = await review(fixture('13_unknown_parent'));
     expect(result.response).toMatchObject({ allowed: false, status: { message: mockRejects(CHARLIE) } });
     expect(calls).toBe(1);
+    expect(gets).toEqual([]);
   });
 
   it('16_mismatch_uid: the owner found has another UID → validated, denied', async () => {
@@ -105,23 +123,60 @@ describeConformance('automatic child and unchanged approval', () => {
   });
 
   it.each([
+    ['a missing owner (404)', 'missing'],
     ['an API server error (500)', 'broken'],
     ['RBAC forbidding the read (403)', 'forbidden'],
   ])('%s → validated, denied', async (_name, rs) => {
-    const review02 = fixture('02_pod');
-    review02.request.object.metadata.ownerReferences[0].name = rs;
-    const { result, calls } = await review(review02);
+    const { result, calls, gets } = await review(pod02OwnedBy({ name: rs }));
     expect(result.response.status?.message).toBe(mockRejects(CHARLIE));
     expect(calls).toBe(1);
+    expect(gets).toEqual([`GET /apis/apps/v1/namespaces/${NS}/replicasets/${rs}`]);
   });
 
   it('an owner that is not a workload (a CRD) is not looked up → validated', async () => {
-    const review02 = fixture('02_pod');
-    review02.request.object.metadata.ownerReferences[0] = { apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', name: 'r', uid: 'x' };
-    const { result, calls, gets } = await review(review02);
+    const { result, calls, gets } = await review(pod02OwnedBy({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', name: 'evil', uid: RS_UID }));
     expect(result.response.allowed).toBe(false);
     expect(calls).toBe(1);
     expect(gets).toEqual([]);
+  });
+
+  // Issue 8, finding 1: an owner reference whose apiVersion is a path made management read the
+  // attacker's own object and approve its unsigned image.
+  it.each([
+    ['backslashes and a fragment (the finding)', String.raw`argoproj.io/v1alpha1\namespaces\attacker-ns\rollouts\evil#`],
+    ['a query', 'apps/v1/namespaces/attacker-ns/replicasets/evil?'],
+  ])('an owner apiVersion that is a path with %s reaches nothing → the unsigned image is denied', async (_name, apiVersion) => {
+    const body = pod02OwnedBy({ apiVersion, name: 'x', uid: RS_UID });
+    body.request.object.spec.containers[0].image = UNSIGNED;
+    const { result, calls, gets } = await review(body);
+    expect(result.response).toMatchObject({ allowed: false, status: { message: mockRejects(UNSIGNED) } });
+    expect(calls).toBe(1);
+    expect(gets).toEqual([]);
+  });
+
+  it.each([
+    ['apiVersion', { apiVersion: 'argoproj.io/v1alpha1' }],
+    ['kind', { kind: 'Rollout' }],
+    ['namespace', { metadata: { namespace: 'attacker-ns' } }],
+    ['name', { metadata: { name: 'evil' } }],
+    ['uid', { metadata: { uid: '6f1c3b0e-8a55-4d4b-9a1e-3f2f7f0d9c11' } }],
+  ])('an answer that is another object than the owner (other %s) → validated, denied', async (field, changes) => {
+    const name = `impostor-${field.toLowerCase()}`;
+    const real = owner('ReplicaSet', name, RS_UID, [CHARLIE]);
+    const path = `/apis/apps/v1/namespaces/${NS}/replicasets/${name}`;
+    api.override(path, jsonAnswer({ ...real, ...changes, metadata: { ...real.metadata, ...(changes as { metadata?: object }).metadata } }));
+    const { result, calls, gets } = await review(pod02OwnedBy({ name }));
+    expect(result.response.status?.message).toBe(mockRejects(CHARLIE));
+    expect(calls).toBe(1);
+    expect(gets).toEqual([`GET ${path}`]);
+  });
+
+  it('an API server that trickles its answer holds the admission no longer than the look-up timeout → validated', async () => {
+    api.override(`/apis/apps/v1/namespaces/${NS}/replicasets/slow`, trickledAnswer);
+    const { result, calls } = await review(pod02OwnedBy({ name: 'slow' }));
+    // The validator's verdict, not the admission's timeout.
+    expect(result.response.status?.message).toBe(mockRejects(CHARLIE));
+    expect(calls).toBe(1);
   });
 
   it('looks the owners up once per admission, not once per image', async () => {
@@ -129,7 +184,7 @@ describeConformance('automatic child and unchanged approval', () => {
       namespace: NS,
       images: ['one:1', 'two:1'],
       initImages: ['three:1'],
-      ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'two-images', uid: 'uid-two' }],
+      ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'two-images', uid: 'c0ffee00-0000-4000-8000-000000000002' }],
     });
     const { calls, gets } = await review(body);
     expect(gets).toHaveLength(1);
@@ -171,7 +226,7 @@ describeConformance('child approval is off with podsOnly, unchanged approval off
   beforeAll(async () => {
     await mock.start();
     api = await KubeApiStandIn.start();
-    api.put(owner('ReplicaSet', 'charlie-deployment-76fbf58b7d', '090d26f8-1812-11ea-b3fc-02897404852e', [CHARLIE]));
+    api.put(owner('ReplicaSet', 'charlie-deployment-76fbf58b7d', RS_UID, [CHARLIE]));
   });
   afterAll(async () => {
     await api?.stop();

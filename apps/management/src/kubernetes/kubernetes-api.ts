@@ -3,6 +3,7 @@ import { request } from 'node:https';
 import { dirname, resolve } from 'node:path';
 import { parse } from 'yaml';
 import type { KubernetesEnv } from '../config/management.env';
+import { isApiVersion, isDns1123Label, isDns1123Subdomain } from './kubernetes-names';
 
 /** Where a pod finds its service account (Kubernetes' fixed paths). */
 export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
@@ -11,12 +12,15 @@ export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccoun
 const TOKEN_REREAD_MS = 60_000;
 
 export interface KubernetesApiSettings {
-  /** https://host:port */
+  /** https://host:port, maybe with a path (a kubeconfig may name a proxy) */
   server: string;
   /** PEM CA of the API server; the system roots when unset. */
   ca?: Buffer;
   token: () => string | undefined;
 }
+
+/** The largest answer read: the API server stores objects of at most 1.5 MiB (etcd's request limit). */
+export const MAX_ANSWER_BYTES = 4 * 1024 * 1024;
 
 /** An answer other than 200 from the API server. */
 export class KubernetesApiError extends Error {
@@ -29,9 +33,36 @@ export class KubernetesApiError extends Error {
   }
 }
 
+/** A namespaced resource type of the API: `{ apiVersion: 'apps/v1', resource: 'replicasets' }`. */
+export interface ApiResource {
+  apiVersion: string;
+  /** The plural resource name of the URL path (what `kubectl api-resources` lists). */
+  resource: string;
+}
+
+declare const objectPathBrand: unique symbol;
+/** A request path built by `objectPath`, from parts that passed the Kubernetes grammar. */
+export type ObjectPath = string & { readonly [objectPathBrand]: true };
+
+/**
+ * `/apis/<group>/<version>/namespaces/<namespace>/<resource>/<name>` (`/api/v1/…` for the core
+ * group). Every part must be in the Kubernetes grammar, so nothing in the path can start a query or
+ * fragment, add or remove a segment (`/`, `\`, `..`, percent escapes) or be rewritten by URL
+ * parsing; the namespace and name are percent-encoded on top, which then changes nothing.
+ */
+export function objectPath(resource: ApiResource, namespace: string, name: string): ObjectPath {
+  if (!isApiVersion(resource.apiVersion)) throw new TypeError(`not a Kubernetes API version: ${JSON.stringify(resource.apiVersion)}`);
+  if (!isDns1123Label(resource.resource)) throw new TypeError(`not a Kubernetes resource name: ${JSON.stringify(resource.resource)}`);
+  if (!isDns1123Label(namespace)) throw new TypeError('the namespace is not a DNS-1123 label');
+  if (!isDns1123Subdomain(name)) throw new TypeError('the name is not a DNS-1123 subdomain');
+  const base = resource.apiVersion.includes('/') ? `/apis/${resource.apiVersion}` : `/api/${resource.apiVersion}`;
+  return `${base}/namespaces/${encodeURIComponent(namespace)}/${resource.resource}/${encodeURIComponent(name)}` as ObjectPath;
+}
+
 /**
  * The few GETs automatic child approval needs, over node:https (global fetch cannot take a CA
- * without undici). `@kubernetes/client-node` 1.x is ESM-only and does not load under Jest.
+ * without undici, and it follows redirects). `@kubernetes/client-node` 1.x is ESM-only and does not
+ * load under Jest.
  */
 export class KubernetesApi {
   constructor(readonly settings: KubernetesApiSettings) {}
@@ -52,47 +83,64 @@ export class KubernetesApi {
     return env.kubeconfig ? fromKubeconfig(env.kubeconfig) : undefined;
   }
 
-  /** GET /api/v1/… (core group) or /apis/<group>/<version>/…: the object of `kind` named `name`. */
-  getNamespaced(apiVersion: string, kind: string, namespace: string, name: string, timeoutMs: number): Promise<unknown> {
-    const base = apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
-    // Connaisseur's resource naming (reference §5.6): lowercase kind + "s".
-    const path = `${base}/namespaces/${encodeURIComponent(namespace)}/${kind.toLowerCase()}s/${encodeURIComponent(name)}`;
-    return this.get(path, timeoutMs);
-  }
-
-  private get(path: string, timeoutMs: number): Promise<unknown> {
+  /**
+   * The object at `path`, parsed. Rejects on anything but a 200 with a JSON body of at most
+   * MAX_ANSWER_BYTES (redirects are not followed), and when `signal` aborts — at any stage, so a
+   * server that answers slowly cannot hold the caller longer than the signal allows.
+   */
+  async get(path: ObjectPath, signal: AbortSignal): Promise<unknown> {
+    const url = new URL(this.settings.server);
+    // After the server URL's own path, if it has one (Rancher's proxy: https://host/k8s/clusters/c-1).
+    url.pathname = url.pathname.replace(/\/+$/, '') + path;
     const token = this.settings.token();
-    return new Promise((resolvePromise, reject) => {
+    const { status, contentType, text } = await new Promise<{ status: number; contentType: string; text: string }>((resolvePromise, reject) => {
+      // The first failure decides; once the signal has aborted, whatever follows is its doing.
+      const fail = (why: string) => {
+        req.destroy();
+        const late = `no complete answer in time (${(signal.reason as Error | undefined)?.message ?? 'aborted'})`;
+        reject(new Error(`GET ${path}: ${signal.aborted ? late : why}`));
+      };
       const req = request(
-        new URL(path, this.settings.server),
+        url,
         {
           method: 'GET',
           ca: this.settings.ca,
-          timeout: timeoutMs,
+          signal,
           headers: { accept: 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
         },
         (res) => {
+          const announced = Number(res.headers['content-length']);
+          if (announced > MAX_ANSWER_BYTES) return fail(`the answer is larger than ${MAX_ANSWER_BYTES} bytes`);
           const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('error', reject);
-          res.on('end', () => {
-            const text = Buffer.concat(chunks).toString('utf8');
-            if (res.statusCode !== 200) {
-              reject(new KubernetesApiError(res.statusCode ?? 0, `GET ${path}: HTTP ${res.statusCode} ${statusMessage(text)}`.trim()));
-              return;
-            }
-            try {
-              resolvePromise(JSON.parse(text));
-            } catch {
-              reject(new Error(`GET ${path}: the answer is not JSON`));
-            }
+          let size = 0;
+          res.on('data', (chunk: Buffer) => {
+            size += chunk.length;
+            if (size > MAX_ANSWER_BYTES) return fail(`the answer is larger than ${MAX_ANSWER_BYTES} bytes`);
+            chunks.push(chunk);
+          });
+          res.on('end', () =>
+            resolvePromise({ status: res.statusCode ?? 0, contentType: res.headers['content-type'] ?? '', text: Buffer.concat(chunks).toString('utf8') }),
+          );
+          // Node reports a connection lost mid-answer as an error ("aborted") or only as a close.
+          res.on('error', () => fail('the answer was cut off'));
+          res.on('close', () => {
+            if (!res.complete) fail('the answer was cut off');
           });
         },
       );
-      req.on('timeout', () => req.destroy(new Error(`GET ${path}: no answer within ${timeoutMs} ms`)));
-      req.on('error', reject);
+      req.on('error', (e) => fail(e.message));
       req.end();
     });
+    if (status !== 200) throw new KubernetesApiError(status, `GET ${path}: HTTP ${status} ${statusMessage(text)}`.trim());
+    // The API server answers application/json to `accept: application/json`; anything else is not it (a proxy's page).
+    if (contentType.split(';')[0].trim().toLowerCase() !== 'application/json') {
+      throw new Error(`GET ${path}: the answer is not JSON (${contentType || 'no content type'})`);
+    }
+    try {
+      return JSON.parse(text);
+    } catch {
+      throw new Error(`GET ${path}: the answer is not JSON`);
+    }
   }
 }
 
