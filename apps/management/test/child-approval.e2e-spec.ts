@@ -11,14 +11,16 @@ import {
 
 const CHARLIE = 'securesystemsengineering/charlie-image@sha256:91ac9b26df583762234c1cdb2fc930364754ccc59bc752a2bfe298d2ea68f9ff';
 const SAMPLE = 'securesystemsengineering/sample-san-sama:hai';
+const MODELS = 'ghcr.io/example/models:1@sha256:2222222222222222222222222222222222222222222222222222222222222222';
+const WITH_VOLUME = { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'with-volume', uid: 'uid-volume' };
 const REDIS_1111 = 'docker.io/library/redis:latest@sha256:1111111111111111111111111111111111111111111111111111111111111111';
 const NS = 'test-connaisseur';
 const mockRejects = (image: string) => `error during external validation of image ${image}: unable to find signed digest for image ${image}`;
 const fixture = (name: string) => JSON.parse(readConformance('admission_requests', `${name}.json`));
 
-/** An owner object as the API server returns it: a workload with these images. */
-function owner(kind: string, name: string, uid: string, images: string[]) {
-  const object = workloadObject(kind, { name, namespace: NS, images });
+/** An owner object as the API server returns it: a workload with these images (and image volumes). */
+function owner(kind: string, name: string, uid: string, images: string[], volumeImages?: string[]) {
+  const object = workloadObject(kind, { name, namespace: NS, images, volumeImages });
   return { ...object, metadata: { ...(object.metadata as object), name, namespace: NS, uid } } as Parameters<KubeApiStandIn['put']>[0];
 }
 
@@ -48,6 +50,7 @@ describeConformance('automatic child and unchanged approval', () => {
     // 16_mismatch_uid: the owner carries the image, but it is another object than the one referenced.
     api.put(owner('ReplicaSet', 'mismatcher', 'a-different-uid', [CHARLIE]));
     api.put(owner('ReplicaSet', 'two-images', 'uid-two', ['other:1']));
+    api.put(owner('ReplicaSet', 'with-volume', 'uid-volume', [CHARLIE], [MODELS]));
     api.fail('apps/v1', 'ReplicaSet', NS, 'broken', 500);
     api.fail('apps/v1', 'ReplicaSet', NS, 'forbidden', 403);
     stack = await TestStack.start({
@@ -90,6 +93,14 @@ describeConformance('automatic child and unchanged approval', () => {
     expect(calls).toBe(0);
     // Unchanged approval comes first: the owner is not even looked up.
     expect(gets).toEqual([]);
+  });
+
+  it("unchanged approval counts the old object's image volumes: an UPDATE that keeps their strings is admitted without validation", async () => {
+    const old = workloadObject('Pod', { namespace: NS, images: ['app:1'], volumeImages: [MODELS] });
+    const body = admissionReview({ operation: 'UPDATE', namespace: NS, images: ['app:1', MODELS], volumeImages: [MODELS], oldObject: old });
+    const { result, calls } = await review(body);
+    expect(result.response.allowed).toBe(true);
+    expect(calls).toBe(0);
   });
 
   it('13_unknown_parent: the owner does not exist (404) → validated, denied', async () => {
@@ -145,6 +156,31 @@ describeConformance('automatic child and unchanged approval', () => {
     expect(result.patch).toEqual([{ op: 'replace', path: '/spec/containers/1/image', value: expect.stringMatching(/alice-image:test@sha256:/) }]);
   });
 
+  it("an image volume's image carried by the owner (in its pod template's volumes) is approved as a child", async () => {
+    const body = admissionReview({ uid: 'child-volume', namespace: NS, images: [CHARLIE], volumeImages: [MODELS], ownerReferences: [WITH_VOLUME] });
+    const { result, calls, gets } = await review(body);
+    expect(result.response.allowed).toBe(true);
+    expect(result.patch).toBeUndefined();
+    expect(calls).toBe(0);
+    expect(gets).toEqual([`GET /apis/apps/v1/namespaces/${NS}/replicasets/with-volume`]);
+    // The decision log lists the volume's image and where each image is used.
+    expect(await logLine(stack, 'child-volume')).toMatchObject({
+      images: [CHARLIE, MODELS],
+      result: 'skip',
+      validations: [
+        { image: CHARLIE, sources: ['container'], skipped: 'child' },
+        { image: MODELS, sources: ['imageVolume'], skipped: 'child' },
+      ],
+    });
+  });
+
+  it('an image volume the owner does not carry is validated', async () => {
+    const body = admissionReview({ namespace: NS, images: [CHARLIE], volumeImages: ['ghcr.io/example/other-models:1'], ownerReferences: [WITH_VOLUME] });
+    const { result, calls } = await review(body);
+    expect(result.response.status?.message).toBe(mockRejects('ghcr.io/example/other-models:1'));
+    expect(calls).toBe(1);
+  });
+
   it('logs the skip reason per image, and result "skip" when every image was skipped', async () => {
     const body = fixture('02_pod');
     body.request.uid = 'child-skip-log';
@@ -158,7 +194,7 @@ describeConformance('automatic child and unchanged approval', () => {
       images: [CHARLIE],
       result: 'skip',
       allowed: true,
-      validations: [{ image: CHARLIE, rule: '*:*', validator: 'mock', allowed: true, skipped: 'child' }],
+      validations: [{ image: CHARLIE, sources: ['container'], rule: '*:*', validator: 'mock', allowed: true, skipped: 'child' }],
     });
     expect(typeof line.durationMs).toBe('number');
   });

@@ -57,7 +57,7 @@ export class ParentImagesService {
             this.logger.info({ owner: `${owner.kind}/${owner.name}`, namespace }, 'child approval: owner UID does not match; validating');
             return [];
           }
-          return decodeWorkload(owner.kind, parent).containers.map((c) => c.image);
+          return decodeWorkload(owner.kind, parent).images.map((i) => i.image);
         } catch (e) {
           const level = e instanceof KubernetesApiError && e.status === 404 ? 'info' : 'warn';
           this.logger[level]({ owner: `${owner.kind}/${owner.name}`, namespace, err: (e as Error).message }, 'child approval: owner not usable; validating');
