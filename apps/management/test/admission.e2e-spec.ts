@@ -117,6 +117,13 @@ describeConformance('admission of Connaisseur fixtures through the local stack',
     expect(result).toMatchObject({ status: 400, text: 'received empty admission request\n' });
   });
 
+  it('10_update with oldObject: null (as subresource updates send it) is decided on its images', async () => {
+    const review = fixture('10_update');
+    review.request.oldObject = null;
+    const result = await stack.review(review);
+    expect(result.response.status?.message).toBe(EXPECTED['10_update'].message);
+  });
+
   it('denies a validator answer with a malformed digest ("invalid-digest" → sha256:123)', async () => {
     const review = fixture('18_allow_me_pod');
     review.request.object.spec.containers[0].image = 'invalid-digest';

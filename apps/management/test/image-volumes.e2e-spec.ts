@@ -8,15 +8,17 @@ const ALLOW_ME = 'my.reg/allow-me@sha256:91ac9b26df583762234c1cdb2fc930364754ccc
 const DENY_ME = 'my.reg/deny-me@sha256:91ac9b26df583762234c1cdb2fc930364754ccc59bc752a2bfe298d2ea68f9ff';
 const mockRejects = (image: string) => `error during external validation of image ${image}: unable to find signed digest for image ${image}`;
 
+type Review = ReturnType<typeof admissionReview>;
 type PodSpec = { volumes: unknown[] };
 
 /**
- * Image volumes (`spec.volumes[].image.reference`) through the real stack: management and alerting as processes, the mock
+ * Image volumes (`spec.volumes[].image.reference`) and UPDATEs without an old object through the
+ * real stack: management and alerting as processes, the mock
  * validator of Connaisseur's tests as a separate test validator process (`type: external`), and
  * static rules for `my.reg/allow-me` and `my.reg/deny-me`. No cache, so every image that is not
  * static reaches the validator, whose calls management's metrics count.
  */
-describe('image volumes', () => {
+describe('image volumes and UPDATEs without an old object', () => {
   let mock: Awaited<ReturnType<typeof startTestValidatorProcess>>;
   let receiver: AlertReceiver;
   let stack: TestStack;
@@ -111,6 +113,27 @@ describe('image volumes', () => {
       const ours = () => receiver.payloads.find((p) => String(p.msg).includes('*Request ID:* volume-alert'));
       for (let count = 1; !ours(); count++) await receiver.waitFor(count);
       expect(ours()!.msg).toContain(`*Images:* ${ALLOW_ME}, ${ALICE}, ${MODELS}\n`);
+    });
+  });
+
+  describe('an UPDATE without an old object (pods/ephemeralcontainers)', () => {
+    const update = (ephemeral: string, oldObject: 'null' | 'absent'): Review => {
+      const body = admissionReview({ operation: 'UPDATE', images: [ALICE], ephemeralImages: [ephemeral], oldObject: null });
+      Object.assign(body.request, { subResource: 'ephemeralcontainers' });
+      if (oldObject === 'absent') delete (body.request as Partial<Review['request']>).oldObject;
+      return body;
+    };
+
+    it.each(['null', 'absent'] as const)('oldObject %s: decided on the images (denied naming the image)', async (oldObject) => {
+      const { result } = await review(update('busybox', oldObject));
+      expect(result.response).toMatchObject({ allowed: false, status: { message: mockRejects('busybox') } });
+    });
+
+    it.each(['null', 'absent'] as const)('oldObject %s: decided on the images (admitted and pinned)', async (oldObject) => {
+      const { result, calls } = await review(update(ALLOW_ME, oldObject));
+      expect(result.response.allowed).toBe(true);
+      expect(result.patch).toEqual([{ op: 'replace', path: '/spec/containers/0/image', value: ALICE_PINNED }]);
+      expect(calls).toBe(1);
     });
   });
 });

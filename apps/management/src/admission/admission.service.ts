@@ -128,7 +128,9 @@ export class AdmissionService {
     let old: Workload | undefined;
     try {
       workload = decode('new', kind, request.object);
-      if (request.operation === 'UPDATE') old = decode('old', kind, request.oldObject);
+      // An UPDATE of a subresource (pods/ephemeralcontainers) may carry oldObject: null: then there is no old object.
+      const oldObject = request.operation === 'UPDATE' ? request.oldObject : undefined;
+      if (oldObject !== undefined && oldObject !== null) old = decode('old', kind, oldObject);
     } catch (e) {
       return { allowed: false, result: 'invalid', message: (e as Error).message, patch: [], images: [], outcomes: [] };
     }
