@@ -1,4 +1,4 @@
-import { admissionReview, AlertReceiver, ALICE_DIGEST, freePort, readMetric, startTestValidatorProcess, TestStack } from '@connaisseur-mesh/testing';
+import { admissionReview, AlertReceiver, ALICE_DIGEST, freePort, readMetric, startTestValidatorProcess, TestStack, workloadObject } from '@connaisseur-mesh/testing';
 
 const ALICE = 'securesystemsengineering/alice-image:test';
 const ALICE_PINNED = `index.docker.io/securesystemsengineering/alice-image:test@${ALICE_DIGEST}`;
@@ -6,19 +6,20 @@ const ALICE_PINNED = `index.docker.io/securesystemsengineering/alice-image:test@
 const MODELS = 'ghcr.io/example/models:1';
 const ALLOW_ME = 'my.reg/allow-me@sha256:91ac9b26df583762234c1cdb2fc930364754ccc59bc752a2bfe298d2ea68f9ff';
 const DENY_ME = 'my.reg/deny-me@sha256:91ac9b26df583762234c1cdb2fc930364754ccc59bc752a2bfe298d2ea68f9ff';
+const DELETED_AT = '2026-03-06T12:34:56Z';
 const mockRejects = (image: string) => `error during external validation of image ${image}: unable to find signed digest for image ${image}`;
 
 type Review = ReturnType<typeof admissionReview>;
 type PodSpec = { volumes: unknown[] };
 
 /**
- * Image volumes (`spec.volumes[].image.reference`) and UPDATEs without an old object through the
- * real stack: management and alerting as processes, the mock
+ * Image volumes (`spec.volumes[].image.reference`), UPDATEs without an old object and the
+ * deletion short cut, through the real stack: management and alerting as processes, the mock
  * validator of Connaisseur's tests as a separate test validator process (`type: external`), and
  * static rules for `my.reg/allow-me` and `my.reg/deny-me`. No cache, so every image that is not
  * static reaches the validator, whose calls management's metrics count.
  */
-describe('image volumes and UPDATEs without an old object', () => {
+describe('image volumes, UPDATEs without an old object, and the deletion short cut', () => {
   let mock: Awaited<ReturnType<typeof startTestValidatorProcess>>;
   let receiver: AlertReceiver;
   let stack: TestStack;
@@ -134,6 +135,41 @@ describe('image volumes and UPDATEs without an old object', () => {
       expect(result.response.allowed).toBe(true);
       expect(result.patch).toEqual([{ op: 'replace', path: '/spec/containers/0/image', value: ALICE_PINNED }]);
       expect(calls).toBe(1);
+    });
+  });
+
+  describe('the deletion short cut (an UPDATE of an object marked for deletion)', () => {
+    /** An UPDATE whose old object (with `old` images) is marked for deletion; the new object as `next` says. */
+    const updateOfDeleted = (kind: string, old: { images: string[]; volumeImages?: string[] }, next: Parameters<typeof admissionReview>[0]) =>
+      admissionReview({ kind, operation: 'UPDATE', deletionTimestamp: DELETED_AT, ...next, oldObject: workloadObject(kind, { ...old, deletionTimestamp: DELETED_AT }) });
+
+    it.each([
+      ['the same images', { images: ['busybox'] }],
+      ['an image string moved into an image volume', { images: ['busybox'], volumeImages: ['busybox'] }],
+    ])('bringing no new image string (%s): admitted without validation', async (_name, next) => {
+      const { result, calls } = await review(updateOfDeleted('Job', { images: ['busybox'] }, next));
+      expect(result.response).toMatchObject({ allowed: true });
+      expect(result.response.status).toBeUndefined();
+      expect(result.patch).toBeUndefined();
+      expect(calls).toBe(0);
+    });
+
+    it.each([
+      ['Job', 'a container', { images: [ALLOW_ME, MODELS] }],
+      ['Job', 'an initContainer', { images: [ALLOW_ME], initImages: [MODELS] }],
+      ['Job', 'an image volume', { images: [ALLOW_ME], volumeImages: [MODELS] }],
+      ['Pod', 'an ephemeralContainer', { images: [ALLOW_ME], ephemeralImages: [MODELS] }],
+      ['Pod', 'an image volume', { images: [ALLOW_ME], volumeImages: [MODELS] }],
+    ])('a %s kept alive by a finalizer that gets a new image (%s): validated, denied naming it', async (kind, _source, next) => {
+      const { result, calls } = await review(updateOfDeleted(kind, { images: [ALLOW_ME] }, next));
+      expect(result.response).toMatchObject({ allowed: false, status: { message: mockRejects(MODELS) } });
+      expect(calls).toBe(1);
+    });
+
+    it('a new image that validates is admitted and pinned as usual', async () => {
+      const { result } = await review(updateOfDeleted('Job', { images: [ALLOW_ME] }, { images: [ALLOW_ME], volumeImages: [ALICE] }));
+      expect(result.response.allowed).toBe(true);
+      expect(result.patch).toEqual([{ op: 'replace', path: '/spec/template/spec/volumes/0/image/reference', value: ALICE_PINNED }]);
     });
   });
 });

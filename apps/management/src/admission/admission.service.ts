@@ -136,8 +136,11 @@ export class AdmissionService {
     }
     const images = distinctImages(workload.images);
     const previousImages = new Set(old?.images.map((i) => i.image));
-    // Deletion short cut: an object already marked for deletion may be updated (finalizers).
-    if (old?.deleted) return { allowed: true, result: 'success', patch: [], images, outcomes: [], workload };
+    // Deletion short cut: an object already marked for deletion may be updated (to remove finalizers), but
+    // only without bringing an image string it did not have; a Pod or Job kept alive by a finalizer still runs.
+    if (old?.deleted && images.every((image) => previousImages.has(image))) {
+      return { allowed: true, result: 'success', patch: [], images, outcomes: [], workload };
+    }
 
     const deadline = new Date(Date.now() + this.timeoutMs);
     const namespace = asString(request.namespace);
