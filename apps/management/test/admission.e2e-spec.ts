@@ -15,6 +15,8 @@ const DENY_ME = 'my.reg/deny-me@sha256:91ac9b26df583762234c1cdb2fc930364754ccc59
 const mockRejects = (image: string) => `error during external validation of image ${image}: unable to find signed digest for image ${image}`;
 const fixture = (name: string) => JSON.parse(readConformance('admission_requests', `${name}.json`));
 
+type PodSpec = { containers: unknown[]; volumes?: unknown[] };
+
 interface Expected {
   allowed: boolean;
   /** The deny message (exact). */
@@ -115,6 +117,23 @@ describeConformance('admission of Connaisseur fixtures through the local stack',
   it('25_null_request: HTTP 400 "received empty admission request"', async () => {
     const result = await stack.post(readConformance('admission_requests', '25_null_request.json'));
     expect(result).toMatchObject({ status: 400, text: 'received empty admission request\n' });
+  });
+
+  it.each([
+    ['a container', (spec: PodSpec) => spec.containers.push({ name: 'new', image: 'nginx' })],
+    ['an image volume', (spec: PodSpec) => (spec.volumes = [{ name: 'new', image: { reference: 'nginx' } }])],
+  ])('28_deleted_deployment_updated, but the new object brings an image the old one lacks (%s): validated', async (_name, addImage) => {
+    const review = fixture('28_deleted_deployment_updated');
+    addImage(review.request.object.spec.template.spec);
+    const result = await stack.review(review);
+    expect(result.response).toMatchObject({ allowed: false, status: { message: mockRejects('busybox') } });
+  });
+
+  it('10_update with oldObject: null (as subresource updates send it) is decided on its images', async () => {
+    const review = fixture('10_update');
+    review.request.oldObject = null;
+    const result = await stack.review(review);
+    expect(result.response.status?.message).toBe(EXPECTED['10_update'].message);
   });
 
   it('denies a validator answer with a malformed digest ("invalid-digest" → sha256:123)', async () => {

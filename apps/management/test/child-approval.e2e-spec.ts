@@ -13,6 +13,9 @@ import {
 
 const CHARLIE = 'securesystemsengineering/charlie-image@sha256:91ac9b26df583762234c1cdb2fc930364754ccc59bc752a2bfe298d2ea68f9ff';
 const SAMPLE = 'securesystemsengineering/sample-san-sama:hai';
+const MODELS = 'ghcr.io/example/models:1@sha256:2222222222222222222222222222222222222222222222222222222222222222';
+const VOLUME_RS_UID = 'c0ffee00-0000-4000-8000-000000000003';
+const WITH_VOLUME = { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'with-volume', uid: VOLUME_RS_UID };
 const REDIS_1111 = 'docker.io/library/redis:latest@sha256:1111111111111111111111111111111111111111111111111111111111111111';
 const UNSIGNED = 'securesystemsengineering/evil:latest';
 const NS = 'test-connaisseur';
@@ -21,10 +24,16 @@ const RS_UID = '090d26f8-1812-11ea-b3fc-02897404852e';
 const mockRejects = (image: string) => `error during external validation of image ${image}: unable to find signed digest for image ${image}`;
 const fixture = (name: string) => JSON.parse(readConformance('admission_requests', `${name}.json`));
 
-/** An owner object as the API server returns it: a workload with these images (apps/v1 unless said otherwise). */
-function owner(kind: string, name: string, uid: string, images: string[], namespace = NS, apiVersion = 'apps/v1') {
+interface OwnerOptions {
+  namespace?: string;
+  apiVersion?: string;
+  volumeImages?: string[];
+}
+
+/** An owner object as the API server returns it: a workload with these images and image volumes (apps/v1 unless said otherwise). */
+function owner(kind: string, name: string, uid: string, images: string[], { namespace = NS, apiVersion = 'apps/v1', volumeImages }: OwnerOptions = {}) {
   // An Argo Rollout's spec is a Deployment's.
-  const object = workloadObject(kind === 'Rollout' ? 'Deployment' : kind, { name, namespace, images });
+  const object = workloadObject(kind === 'Rollout' ? 'Deployment' : kind, { name, namespace, images, volumeImages });
   return { ...object, apiVersion, kind, metadata: { name, namespace, uid } } as Parameters<KubeApiStandIn['put']>[0];
 }
 
@@ -61,12 +70,13 @@ describeConformance('automatic child and unchanged approval', () => {
     // 16_mismatch_uid: the owner carries the image, but it is another object than the one referenced.
     api.put(owner('ReplicaSet', 'mismatcher', '6f1c3b0e-8a55-4d4b-9a1e-3f2f7f0d9c11', [CHARLIE]));
     api.put(owner('ReplicaSet', 'two-images', 'c0ffee00-0000-4000-8000-000000000002', ['other:1']));
+    api.put(owner('ReplicaSet', 'with-volume', VOLUME_RS_UID, [CHARLIE], { volumeImages: [MODELS] }));
     api.fail('apps/v1', 'ReplicaSet', NS, 'broken', 500);
     api.fail('apps/v1', 'ReplicaSet', NS, 'forbidden', 403);
     // What the finding's owner references reach with the path taken apart: the attacker's own
     // objects (a Rollout, which no webhook validates, and a ReplicaSet), carrying the unsigned image.
-    api.put(owner('Rollout', 'evil', RS_UID, [UNSIGNED], 'attacker-ns', 'argoproj.io/v1alpha1'), 'rollouts');
-    api.put(owner('ReplicaSet', 'evil', RS_UID, [UNSIGNED], 'attacker-ns'));
+    api.put(owner('Rollout', 'evil', RS_UID, [UNSIGNED], { namespace: 'attacker-ns', apiVersion: 'argoproj.io/v1alpha1' }), 'rollouts');
+    api.put(owner('ReplicaSet', 'evil', RS_UID, [UNSIGNED], { namespace: 'attacker-ns' }));
     stack = await TestStack.start({
       apps: ['management'],
       config: config(mock.address, { automaticChildApproval: true, automaticUnchangedApproval: true }),
@@ -107,6 +117,14 @@ describeConformance('automatic child and unchanged approval', () => {
     expect(calls).toBe(0);
     // Unchanged approval comes first: the owner is not even looked up.
     expect(gets).toEqual([]);
+  });
+
+  it("unchanged approval counts the old object's image volumes: an UPDATE that keeps their strings is admitted without validation", async () => {
+    const old = workloadObject('Pod', { namespace: NS, images: ['app:1'], volumeImages: [MODELS] });
+    const body = admissionReview({ operation: 'UPDATE', namespace: NS, images: ['app:1', MODELS], volumeImages: [MODELS], oldObject: old });
+    const { result, calls } = await review(body);
+    expect(result.response.allowed).toBe(true);
+    expect(calls).toBe(0);
   });
 
   it('13_unknown_parent: the owner "unknown_parent" cannot exist (no Kubernetes name) → not looked up, validated, denied', async () => {
@@ -200,6 +218,31 @@ describeConformance('automatic child and unchanged approval', () => {
     expect(result.patch).toEqual([{ op: 'replace', path: '/spec/containers/1/image', value: expect.stringMatching(/alice-image:test@sha256:/) }]);
   });
 
+  it("an image volume's image carried by the owner (in its pod template's volumes) is approved as a child", async () => {
+    const body = admissionReview({ uid: 'child-volume', namespace: NS, images: [CHARLIE], volumeImages: [MODELS], ownerReferences: [WITH_VOLUME] });
+    const { result, calls, gets } = await review(body);
+    expect(result.response.allowed).toBe(true);
+    expect(result.patch).toBeUndefined();
+    expect(calls).toBe(0);
+    expect(gets).toEqual([`GET /apis/apps/v1/namespaces/${NS}/replicasets/with-volume`]);
+    // The decision log lists the volume's image and where each image is used.
+    expect(await logLine(stack, 'child-volume')).toMatchObject({
+      images: [CHARLIE, MODELS],
+      result: 'skip',
+      validations: [
+        { image: CHARLIE, sources: ['container'], skipped: 'child' },
+        { image: MODELS, sources: ['imageVolume'], skipped: 'child' },
+      ],
+    });
+  });
+
+  it('an image volume the owner does not carry is validated', async () => {
+    const body = admissionReview({ namespace: NS, images: [CHARLIE], volumeImages: ['ghcr.io/example/other-models:1'], ownerReferences: [WITH_VOLUME] });
+    const { result, calls } = await review(body);
+    expect(result.response.status?.message).toBe(mockRejects('ghcr.io/example/other-models:1'));
+    expect(calls).toBe(1);
+  });
+
   it('logs the skip reason per image, and result "skip" when every image was skipped', async () => {
     const body = fixture('02_pod');
     body.request.uid = 'child-skip-log';
@@ -213,7 +256,7 @@ describeConformance('automatic child and unchanged approval', () => {
       images: [CHARLIE],
       result: 'skip',
       allowed: true,
-      validations: [{ image: CHARLIE, rule: '*:*', validator: 'mock', allowed: true, skipped: 'child' }],
+      validations: [{ image: CHARLIE, sources: ['container'], rule: '*:*', validator: 'mock', allowed: true, skipped: 'child' }],
     });
     expect(typeof line.durationMs).toBe('number');
   });

@@ -9,8 +9,14 @@ export interface ReviewOptions {
   images?: string[];
   initImages?: string[];
   ephemeralImages?: string[];
+  /** Image volumes (`spec.volumes[].image.reference`, Kubernetes' ImageVolumeSource). */
+  volumeImages?: string[];
+  /** metadata.deletionTimestamp (marked for deletion). */
+  deletionTimestamp?: string;
   /** UPDATE: the images of the old object. */
   oldImages?: string[];
+  /** UPDATE: the old object as given, instead of one built from the options (`null`, as subresource updates may send). */
+  oldObject?: Record<string, unknown> | null;
   ownerReferences?: Array<{ apiVersion: string; kind: string; name: string; uid: string }>;
 }
 
@@ -22,7 +28,13 @@ export function workloadObject(kind: string, o: Omit<ReviewOptions, 'kind'> & { 
   const podSpec: Record<string, unknown> = { containers: (o.images ?? []).map(container) };
   if (o.initImages) podSpec.initContainers = o.initImages.map(container);
   if (o.ephemeralImages) podSpec.ephemeralContainers = o.ephemeralImages.map(container);
-  const metadata = { name: o.name ?? 'test', namespace: o.namespace ?? 'default', ownerReferences: o.ownerReferences };
+  if (o.volumeImages) podSpec.volumes = o.volumeImages.map((reference, i) => ({ name: `v${i}`, image: { reference, pullPolicy: 'IfNotPresent' } }));
+  const metadata = {
+    name: o.name ?? 'test',
+    namespace: o.namespace ?? 'default',
+    ownerReferences: o.ownerReferences,
+    deletionTimestamp: o.deletionTimestamp,
+  };
   const template = { metadata: {}, spec: podSpec };
   const spec =
     kind === 'Pod' ? podSpec : kind === 'CronJob' ? { schedule: '* * * * *', jobTemplate: { spec: { template } } } : TEMPLATE_KINDS.has(kind) ? { template } : {};
@@ -45,7 +57,7 @@ export function admissionReview(o: ReviewOptions = {}) {
       operation,
       userInfo: { username: 'kubernetes-admin', groups: ['system:masters'] },
       object: workloadObject(kind, o),
-      oldObject: operation === 'UPDATE' ? workloadObject(kind, { ...o, images: o.oldImages ?? o.images }) : null,
+      oldObject: operation !== 'UPDATE' ? null : o.oldObject !== undefined ? o.oldObject : workloadObject(kind, { ...o, images: o.oldImages ?? o.images }),
       dryRun: false,
     },
   };

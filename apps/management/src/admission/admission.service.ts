@@ -6,7 +6,7 @@ import { ParentImagesService } from '../approval/parent-images.service';
 import { ManagementMetrics } from '../metrics/management-metrics';
 import { ImageOutcome, ImageValidationService, ValidationContext } from '../validation/image-validation.service';
 import { AdmissionRequest, AdmissionResponse, AdmissionReview, AdmissionReviewResponse, asString, JsonPatchOperation } from './admission-review';
-import { ContainerImage, decodeWorkload, Workload, WorkloadError } from './workload';
+import { decodeWorkload, ImageSource, PodImage, Workload, WorkloadError } from './workload';
 
 /** Connaisseur's notification results (reference §7.2): what alerts and logs report. */
 export type DecisionResult = 'success' | 'skip' | 'error' | 'timeout' | 'invalid';
@@ -17,7 +17,7 @@ export interface Decision {
   result: DecisionResult;
   message?: string;
   patch: JsonPatchOperation[];
-  /** Every image of the request, as written (for alerts and logs). */
+  /** Every distinct image string of the request (image volumes included), as written, in spec order (for alerts and logs). */
   images: string[];
   outcomes: ImageOutcome[];
   workload?: Workload;
@@ -74,6 +74,7 @@ export class AdmissionService {
     const kind = asString(request.kind?.kind);
     const namespace = asString(request.namespace);
     const name = decision.workload?.name ?? asString(request.name);
+    const sources = sourcesByImage(decision.workload?.images ?? []);
     // Alerts report the raw decision, before the overrides (ARCHITECTURE.md "Admission flow" 6–7).
     const alertFailure = await this.alerts.send({
       allowed: decision.allowed,
@@ -107,6 +108,7 @@ export class AdmissionService {
         ...(alertFailure ? { alertFailure } : {}),
         validations: decision.outcomes.map((o) => ({
           image: o.raw,
+          sources: sources.get(o.raw),
           rule: o.pattern,
           validator: o.validatorName,
           allowed: o.allowed,
@@ -126,13 +128,19 @@ export class AdmissionService {
     let old: Workload | undefined;
     try {
       workload = decode('new', kind, request.object);
-      if (request.operation === 'UPDATE') old = decode('old', kind, request.oldObject);
+      // An UPDATE of a subresource (pods/ephemeralcontainers) may carry oldObject: null: then there is no old object.
+      const oldObject = request.operation === 'UPDATE' ? request.oldObject : undefined;
+      if (oldObject !== undefined && oldObject !== null) old = decode('old', kind, oldObject);
     } catch (e) {
       return { allowed: false, result: 'invalid', message: (e as Error).message, patch: [], images: [], outcomes: [] };
     }
-    const images = distinctImages(workload.containers);
-    // Deletion short cut: an object already marked for deletion may be updated (finalizers).
-    if (old?.deleted) return { allowed: true, result: 'success', patch: [], images, outcomes: [], workload };
+    const images = distinctImages(workload.images);
+    const previousImages = new Set(old?.images.map((i) => i.image));
+    // Deletion short cut: an object already marked for deletion may be updated (to remove finalizers), but
+    // only without bringing an image string it did not have; a Pod or Job kept alive by a finalizer still runs.
+    if (old?.deleted && images.every((image) => previousImages.has(image))) {
+      return { allowed: true, result: 'success', patch: [], images, outcomes: [], workload };
+    }
 
     const deadline = new Date(Date.now() + this.timeoutMs);
     const namespace = asString(request.namespace);
@@ -141,7 +149,7 @@ export class AdmissionService {
       requestUid: uid,
       namespace,
       deadline,
-      previousImages: new Set(old?.containers.map((c) => c.image)),
+      previousImages,
       // Once per admission, and only if an image gets as far as child approval.
       parentImages: () => (parentImages ??= this.parents.imagesOf(namespace, workload.ownerReferences)),
     };
@@ -176,7 +184,7 @@ export class AdmissionService {
     }
     // Connaisseur's notification result: `skip` when no image needed a validation.
     const result = outcomes.every((o) => o.skipped) ? 'skip' : 'success';
-    return { allowed: true, result, patch: buildPatch(workload.containers, outcomes), images, outcomes, workload };
+    return { allowed: true, result, patch: buildPatch(workload.images, outcomes), images, outcomes, workload };
   }
 
   private overrides(request: AdmissionRequest, decision: Decision): Overrides {
@@ -226,15 +234,26 @@ function decode(which: 'new' | 'old', kind: string, object: unknown): Workload {
 }
 
 /** Each distinct image string once, in spec order (different spellings are different images). */
-function distinctImages(containers: ContainerImage[]): string[] {
-  return [...new Set(containers.map((c) => c.image))];
+function distinctImages(images: PodImage[]): string[] {
+  return [...sourcesByImage(images).keys()];
+}
+
+/** Where each distinct image string is used (for logs), in spec order. */
+function sourcesByImage(images: PodImage[]): Map<string, ImageSource[]> {
+  const sources = new Map<string, ImageSource[]>();
+  for (const { image, source } of images) {
+    const list = sources.get(image);
+    if (!list) sources.set(image, [source]);
+    else if (!list.includes(source)) list.push(source);
+  }
+  return sources;
 }
 
 /** Pins every admitted image whose name changes, in rules with mode `mutate`, at every place it is used. */
-function buildPatch(containers: ContainerImage[], outcomes: ImageOutcome[]): JsonPatchOperation[] {
+function buildPatch(images: PodImage[], outcomes: ImageOutcome[]): JsonPatchOperation[] {
   const pinned = new Map<string, string>();
   for (const o of outcomes) {
     if (o.allowed && o.mode === 'mutate' && o.newName !== o.oldName) pinned.set(o.raw, o.newName);
   }
-  return containers.filter((c) => pinned.has(c.image)).map((c) => ({ op: 'replace', path: c.path, value: pinned.get(c.image)! }));
+  return images.filter((i) => pinned.has(i.image)).map((i) => ({ op: 'replace', path: i.path, value: pinned.get(i.image)! }));
 }

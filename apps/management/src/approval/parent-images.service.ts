@@ -49,7 +49,7 @@ export class ParentImagesService {
     this.lookupTimeoutMs = Math.min(LOOKUP_TIMEOUT_MS, (config.config.admission.timeoutSeconds * 1000) / 2);
   }
 
-  /** Every container image of the owners that check out; never rejects. */
+  /** Every image (containers and image volumes) of the owners that check out; never rejects. */
   async imagesOf(namespace: string, references: readonly OwnerReference[]): Promise<ReadonlySet<string>> {
     const api = this.api;
     if (!api) return new Set();
@@ -86,7 +86,7 @@ export class ParentImagesService {
         this.logger.warn({ ...named, field: difference }, 'child approval: the object found is not the owner referenced; validating');
         return [];
       }
-      return decodeWorkload(owner.kind, parent).containers.map((c) => c.image);
+      return decodeWorkload(owner.kind, parent).images.map((i) => i.image);
     } catch (e) {
       const level = e instanceof KubernetesApiError && e.status === 404 ? 'info' : 'warn';
       this.logger[level]({ ...named, err: (e as Error).message }, 'child approval: owner not usable; validating');
