@@ -27,6 +27,20 @@ describe('start-up checks', () => {
     expect(result.stderr).toContain('policy[0].validator: no validator named "missing"');
   });
 
+  it('management refuses a CACHE_HMAC_KEY under 32 bytes, saying its length and never the key', async () => {
+    const [port, ops] = await freePorts(2);
+    const key = 'correct-horse-battery-staple';
+    const result = spawnSync(process.execPath, [join(repoRoot, 'dist/apps/management/src/main.js')], {
+      env: { ...process.env, CONNAISSEUR_CONFIG: join(repoRoot, 'config/connaisseur.yaml'), PORT: String(port), OPS_PORT: String(ops), REDIS_URL: 'redis://127.0.0.1:6379', CACHE_HMAC_KEY: key },
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    const output = result.stdout + result.stderr;
+    expect(result.status).toBe(1);
+    expect(output).toContain('CACHE_HMAC_KEY has 28 bytes; at least 32 are required (make one with: openssl rand -base64 48)');
+    expect(output).not.toContain(key);
+  });
+
   it('validator-cosign refuses to start without the secret a validator names', async () => {
     await expect(
       TestStack.start({
