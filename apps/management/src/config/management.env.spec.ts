@@ -4,10 +4,12 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { isLoopback } from '@connaisseur-mesh/config';
 import { conformancePath, describeConformance, makeTestCertificates } from '@connaisseur-mesh/testing';
-import { checkCacheHmacKey, MIN_CACHE_HMAC_KEY_BYTES, readRedisCa, redisEnv } from './management.env';
+import { checkCacheHmacKey, MIN_CACHE_HMAC_KEY_BYTES, redisEnv } from './management.env';
 
 /** The shortest key management accepts. */
 const KEY = 'k'.repeat(MIN_CACHE_HMAC_KEY_BYTES);
+/** The settings with this file as REDIS_CA. */
+const withCa = (caFile: string) => redisEnv({ url: 'rediss://127.0.0.1:6380', caFile }, KEY);
 
 describe("management's Redis settings", () => {
   it.each(['127.0.0.1', '127.1.2.3', 'localhost', '[::1]'])('%s is the local stack', (host) => {
@@ -77,7 +79,7 @@ describe('REDIS_CA', () => {
 
   it('is read with rediss:// and handed on as PEM', () => {
     const ca = makeTestCertificates().ca;
-    expect(redisEnv({ url: 'rediss://127.0.0.1:6380', caFile: file('ca.crt', ca) }, KEY)).toEqual({ url: 'rediss://127.0.0.1:6380', password: undefined, ca });
+    expect(withCa(file('ca.crt', ca))).toEqual({ url: 'rediss://127.0.0.1:6380', password: undefined, ca });
   });
 
   it.each([
@@ -87,16 +89,16 @@ describe('REDIS_CA', () => {
     ['a private key', file('key.pem', makeTestCertificates().key), /^REDIS_CA .*key\.pem: block 1 is a "PRIVATE KEY" block, not a CERTIFICATE$/],
     ['a damaged certificate', file('bad.crt', '-----BEGIN CERTIFICATE-----\nMIIBkTCB+wIJAKHHIG\n-----END CERTIFICATE-----\n'), /^REDIS_CA .*bad\.crt: block 1 is not a valid certificate/],
   ])('%s is a start-up error', (_name, path, message) => {
-    expect(() => readRedisCa(path)).toThrow(message);
+    expect(() => withCa(path)).toThrow(message);
   });
 });
 
 describeConformance("REDIS_CA with Connaisseur's caching test data", () => {
   it('caching/00_cert/tls.crt (the certificate of Connaisseur\'s Redis) is accepted', () => {
-    expect(readRedisCa(conformancePath('caching', '00_cert', 'tls.crt'))).toContain('-----BEGIN CERTIFICATE-----');
+    expect(withCa(conformancePath('caching', '00_cert', 'tls.crt')).ca).toContain('-----BEGIN CERTIFICATE-----');
   });
 
   it('caching/01_err/tls.crt (not a certificate) is refused, as Connaisseur exits at start', () => {
-    expect(() => readRedisCa(conformancePath('caching', '01_err', 'tls.crt'))).toThrow(/^REDIS_CA .*01_err\/tls\.crt: wrong format, provide PEM encoded certificates$/);
+    expect(() => withCa(conformancePath('caching', '01_err', 'tls.crt'))).toThrow(/^REDIS_CA .*01_err\/tls\.crt: wrong format, provide PEM encoded certificates$/);
   });
 });

@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { bindAddress, envPort, envString, isLoopback, parseCertificatesPem } from '@connaisseur-mesh/config';
+import { bindAddress, envPort, envString, isLoopback, readCertificatesFile } from '@connaisseur-mesh/config';
 
 /** Management's environment (ARCHITECTURE.md): listeners, webhook TLS and where the services are. */
 export interface ManagementEnv {
@@ -95,7 +94,7 @@ export function redisEnv(redis: RedisSettings, cacheHmacKey: string | undefined)
   if (!redis.password && !url.password && !isLoopback(url.hostname)) {
     throw new Error(`Redis at ${url.hostname} without a password: set REDIS_PASSWORD (only a Redis on loopback, the local stack, may go without)`);
   }
-  return { url: redis.url, password: redis.password, ca: redis.caFile ? readRedisCa(redis.caFile) : undefined };
+  return { url: redis.url, password: redis.password, ca: redis.caFile ? readCertificatesFile('REDIS_CA', redis.caFile) : undefined };
 }
 
 /** The key's length in UTF-8 bytes, never the key itself, goes into the message. */
@@ -104,20 +103,4 @@ export function checkCacheHmacKey(key: string) {
   if (bytes < MIN_CACHE_HMAC_KEY_BYTES) {
     throw new Error(`CACHE_HMAC_KEY has ${bytes} bytes; at least ${MIN_CACHE_HMAC_KEY_BYTES} are required (make one with: openssl rand -base64 48)`);
   }
-}
-
-/** REDIS_CA's certificates, parsed with Node's crypto as the validators' `cert` is (one rule for every PEM CA). */
-export function readRedisCa(file: string): string {
-  let pem: string;
-  try {
-    pem = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new Error(`REDIS_CA: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
-  try {
-    parseCertificatesPem(pem);
-  } catch (e) {
-    throw new Error(`REDIS_CA ${file}: ${(e as Error).message}`);
-  }
-  return pem;
 }
