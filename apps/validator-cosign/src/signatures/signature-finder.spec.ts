@@ -88,7 +88,7 @@ describe('findSignatures with any referrers index', () => {
           expect(fetched).toHaveLength(cosignListed.size);
         }
       }),
-      { numRuns: 40 },
+      { numRuns: 25 },
     );
   });
 });
