@@ -75,7 +75,7 @@ async function main() {
     await run(
       {
         config: benchConfig(validator.address, 3600),
-        env: { REDIS_URL: `redis://127.0.0.1:${redis.port}`, REDIS_PASSWORD: 'bench', CACHE_HMAC_KEY: 'bench' },
+        env: { REDIS_URL: `redis://127.0.0.1:${redis.port}`, REDIS_PASSWORD: 'bench', CACHE_HMAC_KEY: 'bench-cache-hmac-key-of-32-bytes!' },
       },
       [{ name: 'cache hit (Redis)', review: signedReview }],
     );

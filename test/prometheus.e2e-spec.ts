@@ -70,7 +70,7 @@ describe('metrics scraped by a real Prometheus', () => {
           rejectRequest: { receivers: [{ template: 'keybase', receiverUrl: receiver.url('/reject'), failIfAlertSendingFails: true }] },
         },
       },
-      env: { REDIS_URL: `redis://127.0.0.1:${redis.port}`, CACHE_HMAC_KEY: 'prometheus-test' },
+      env: { REDIS_URL: `redis://127.0.0.1:${redis.port}`, CACHE_HMAC_KEY: 'prometheus-test-cache-hmac-key-32b' },
     });
     const targets = APPS.map((app) => `127.0.0.1:${stack.stack.ports.ops[app]}`);
     prometheus = await PrometheusServer.start({ targets });

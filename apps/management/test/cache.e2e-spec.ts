@@ -5,6 +5,8 @@ import { validatorV1 } from '@connaisseur-mesh/contracts';
 import {
   admissionReview,
   ALICE_DIGEST,
+  conformancePath,
+  describeConformance,
   readMetric,
   readStatusz,
   RedisServer,
@@ -16,7 +18,8 @@ import { cacheKey } from '../src/cache/cache-entry';
 import { REDIS_COMMAND_TIMEOUT_MS } from '../src/cache/redis-store';
 
 const { Verdict } = validatorV1;
-const HMAC_KEY = 'test-cache-hmac-key';
+/** 32 bytes, the least management accepts. */
+const HMAC_KEY = 'test-cache-hmac-key-of-32-bytes!';
 const PASSWORD = 'test-redis-password';
 
 /** signed.io/* verifies with ALICE_DIGEST; everything else is rejected. */
@@ -309,10 +312,29 @@ describe('the verdict cache: expiry, cacheErrors off, TLS, start-up checks', () 
   it.each([
     ['Redis without a password outside the local stack', { REDIS_URL: 'redis://redis.connaisseur.svc:6379', CACHE_HMAC_KEY: HMAC_KEY }, 'without a password'],
     ['Redis without CACHE_HMAC_KEY', { REDIS_URL: 'redis://127.0.0.1:6379' }, 'CACHE_HMAC_KEY is required with REDIS_URL'],
+    ['a CACHE_HMAC_KEY of 31 bytes', { REDIS_URL: 'redis://127.0.0.1:6379', CACHE_HMAC_KEY: HMAC_KEY.slice(1) }, 'CACHE_HMAC_KEY has 31 bytes; at least 32 are required'],
+    ['a REDIS_CA that does not exist', { REDIS_URL: 'rediss://127.0.0.1:6380', REDIS_CA: '/nonexistent/tls.crt', CACHE_HMAC_KEY: HMAC_KEY }, 'REDIS_CA: cannot read /nonexistent/tls.crt (ENOENT)'],
   ])('%s is a start-up error', async (_name, env, message) => {
     const started = TestStack.start({ apps: ['management'], config: configText(validator.address), env });
     await expect(started).rejects.toThrow(/management exited with code 1/);
     await expect(started).rejects.toThrow(message);
+  });
+
+  describeConformance("REDIS_CA with Connaisseur's caching test data", () => {
+    it('caching/00_cert/tls.crt, a valid certificate: management starts (this Redis has another CA: misses, admissions unaffected)', async () => {
+      const env = { REDIS_URL: redis.tlsUrl, REDIS_CA: conformancePath('caching', '00_cert', 'tls.crt'), REDIS_PASSWORD: PASSWORD, CACHE_HMAC_KEY: HMAC_KEY };
+      await withStack(configText(validator.address, { expirySeconds: 30 }), env, async (admit, stack) => {
+        expect([await admit('signed.io/other-ca:1'), await admit('signed.io/other-ca:1')]).toEqual([1, 1]);
+        expect((await readStatusz(stack.opsUrl)).dependencies.redis.ok).toBe(false);
+      });
+    });
+
+    it('caching/01_err/tls.crt, not a certificate: management exits at start, as Connaisseur does', async () => {
+      const env = { REDIS_URL: redis.tlsUrl, REDIS_CA: conformancePath('caching', '01_err', 'tls.crt'), REDIS_PASSWORD: PASSWORD, CACHE_HMAC_KEY: HMAC_KEY };
+      const started = TestStack.start({ apps: ['management'], config: configText(validator.address), env });
+      await expect(started).rejects.toThrow(/management exited with code 1/);
+      await expect(started).rejects.toThrow('01_err/tls.crt: wrong format, provide PEM encoded certificates');
+    });
   });
 });
 

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,16 +12,20 @@ import {
   cosignSignatureConfig,
   makeTestCertificates,
   OCI_MANIFEST,
+  referrersAnswers,
   RegistryFront,
   RegistryServer,
   RegistryWriter,
   freePort,
   TestCertificates,
+  sha256Digest,
   TestStack,
   validateRequest,
 } from '@connaisseur-mesh/testing';
 
 const { Verdict } = validatorV1;
+const COSIGN_SIG = 'application/vnd.dev.cosign.artifact.sig.v1+json';
+const SIMPLE_SIGNING = 'application/vnd.dev.cosign.simplesigning.v1+json';
 const USER = { username: 'testuser', password: 'testpass' };
 
 /**
@@ -351,6 +356,8 @@ describe('validator-cosign with a real registry and the cosign CLI', () => {
     it.each([
       ['wrong-manifest-bytes', /the registry sent other bytes|does not match the bytes/],
       ['wrong-blob-bytes', /no matching signatures: .*does not match its digest/],
+      // Larger than the layer's descriptor says: refused at its size.
+      ['longer-blob', /no matching signatures: .*is larger than \d+ bytes/],
       ['endless-blob', /larger than/],
     ] as const)('a hostile registry (%s) gets a rejection, not a crash', async (hostile, reason) => {
       const evil = await new RegistryFront({ backend: registry.url, hostile }).start();
@@ -368,6 +375,86 @@ describe('validator-cosign with a real registry and the cosign CLI', () => {
       await down.stop();
       const result = await callValidator(address(), request('signed', {}, 'tag', 'cosign', host));
       expect(result).toMatchObject({ error: { code: status.UNAVAILABLE } });
+    });
+  });
+
+  describe('what a hostile registry can make one validation cost', () => {
+    let hostile: RegistryFront;
+    const verdictVia = async (name: string) => {
+      const result = await callValidator(address(), request(name, {}, 'digest', 'cosign', hostile.host));
+      if ('error' in result) throw new Error(`unexpected error ${result.error.code}: ${result.error.details}`);
+      return result.response;
+    };
+    const manifestGets = (repository: string) => hostile.requests.filter((path) => path.startsWith(`/v2/${repository}/manifests/sha256:`));
+
+    beforeAll(async () => {
+      hostile = await new RegistryFront({ backend: registry.url }).start();
+      // Signed with a .sig tag, and a referrers index listing 5000 cosign signatures, each a
+      // manifest that exists but is about another image.
+      await pushAndSign('flooded', ['alice']);
+      const empty = Buffer.from('{}');
+      const flood = Array.from({ length: 5000 }, (_, n) => ({
+        artifactType: COSIGN_SIG,
+        manifest: {
+          schemaVersion: 2,
+          mediaType: OCI_MANIFEST,
+          artifactType: COSIGN_SIG,
+          config: { mediaType: 'application/vnd.oci.empty.v1+json', digest: sha256Digest(empty), size: empty.length },
+          layers: [],
+          subject: { mediaType: OCI_MANIFEST, digest: images.signed.digest, size: 500 },
+          annotations: { n: String(n) },
+        },
+      }));
+      // The cosign referrer of demo/referrer among 300 SBOMs that the index types as such (none exists).
+      const tagSchemaIndex = JSON.parse((await writer.getManifest(images.referrer.repository, images.referrer.digest.replace(':', '-')))!.toString('utf8'));
+      const signature = tagSchemaIndex.manifests.find((m: { artifactType?: string }) => m.artifactType === COSIGN_SIG);
+      const sboms = Array.from({ length: 300 }, (_, n) => ({ artifactType: 'application/spdx+json', manifest: { sbom: n }, missing: true }));
+      const real = { artifactType: COSIGN_SIG, manifest: JSON.parse((await writer.getManifest(images.referrer.repository, signature.digest))!.toString('utf8')) };
+      hostile.answers = new Map([
+        ...referrersAnswers(images.flooded.repository, images.flooded.digest, flood),
+        ...referrersAnswers(images.referrer.repository, images.referrer.digest, [...sboms.slice(0, 150), real, ...sboms.slice(150)]),
+      ]);
+      // A .sig manifest with 24 simple-signing layers of 768 KiB each (18 MiB).
+      await pushAndSign('heavy', []);
+      const layers = [];
+      for (let n = 0; n < 24; n++) {
+        const payload = randomBytes(768 << 10);
+        layers.push({ mediaType: SIMPLE_SIGNING, size: payload.length, digest: await writer.pushBlob(images.heavy.repository, payload), annotations: { 'dev.cosignproject.cosign/signature': 'AAAA' } });
+      }
+      const config = await writer.pushBlob(images.heavy.repository, empty);
+      const sig = { schemaVersion: 2, mediaType: OCI_MANIFEST, config: { mediaType: 'application/vnd.oci.image.config.v1+json', size: empty.length, digest: config }, layers };
+      await writer.pushManifest(images.heavy.repository, `${images.heavy.digest.replace(':', '-')}.sig`, Buffer.from(JSON.stringify(sig)));
+    }, 60_000);
+    afterAll(() => hostile?.stop());
+
+    it('thousands of signature referrers about another image: rejected after 32 manifest GETs', async () => {
+      hostile.requests.length = 0;
+      expect(await verdictVia('flooded')).toMatchObject({
+        verdict: Verdict.VERDICT_REJECTED,
+        reason: `more than 32 signature referrers on ${images.flooded.repository}@${images.flooded.digest}; not examining more`,
+      });
+      expect(manifestGets(images.flooded.repository).length).toBeLessThanOrEqual(32);
+      expect(manifestGets(images.flooded.repository).length).toBeGreaterThan(0);
+    });
+
+    it('referrers the index types as something else are skipped without a GET, and do not count', async () => {
+      hostile.requests.length = 0;
+      expect(await verdictVia('referrer')).toMatchObject({ verdict: Verdict.VERDICT_VERIFIED, digest: images.referrer.digest });
+      expect(manifestGets(images.referrer.repository)).toHaveLength(1);
+    });
+
+    it('a .sig manifest with 18 MiB of layers: rejected on the byte budget before it is all downloaded', async () => {
+      hostile.requests.length = 0;
+      expect(await verdictVia('heavy')).toMatchObject({
+        verdict: Verdict.VERDICT_REJECTED,
+        reason: `more than ${8 << 20} bytes of signature data on ${images.heavy.repository}@${images.heavy.digest}; not examining more`,
+      });
+      // 8 MiB hold ten 768 KiB payloads and part of an eleventh.
+      expect(hostile.requests.filter((path) => path.includes('/blobs/')).length).toBeLessThanOrEqual(11);
+    });
+
+    it('a normally signed image still verifies through the same front', async () => {
+      expect(await verdictVia('signed')).toMatchObject({ verdict: Verdict.VERDICT_VERIFIED, digest: images.signed.digest });
     });
   });
 

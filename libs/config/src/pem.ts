@@ -1,4 +1,5 @@
 import { createPublicKey, KeyObject, X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 
 /** Key material in the configuration, checked at load so that a bad key is a start-up error. */
 
@@ -67,4 +68,24 @@ export function parseCertificatesPem(pem: string): X509Certificate[] {
       throw new KeyMaterialError(`block ${i + 1} is not a valid certificate (${(e as Error).message})`);
     }
   });
+}
+
+/**
+ * The PEM certificates (a CA) in the file an environment variable names, read and parsed at start:
+ * Node's TLS takes a file that holds no certificate without a word, and every connection then
+ * fails later (or, for a cache, every lookup misses).
+ */
+export function readCertificatesFile(variable: string, file: string): string {
+  let pem: string;
+  try {
+    pem = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new KeyMaterialError(`${variable}: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  try {
+    parseCertificatesPem(pem);
+  } catch (e) {
+    throw new KeyMaterialError(`${variable} ${file}: ${(e as Error).message}`);
+  }
+  return pem;
 }

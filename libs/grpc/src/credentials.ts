@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { ChannelCredentials, credentials, ServerCredentials } from '@grpc/grpc-js';
-import { grpcTlsFiles } from '@connaisseur-mesh/config';
+import { grpcTlsFiles, readCertificatesFile } from '@connaisseur-mesh/config';
 
 /**
  * gRPC transport security. With a service mesh the links are plain gRPC and the sidecars do
@@ -10,7 +10,7 @@ export function serverCredentials(): ServerCredentials {
   const files = grpcTlsFiles();
   if (!files) return ServerCredentials.createInsecure();
   return ServerCredentials.createSsl(
-    readFileSync(files.ca),
+    Buffer.from(readCertificatesFile('GRPC_TLS_CA', files.ca)),
     [{ cert_chain: readFileSync(files.cert), private_key: readFileSync(files.key) }],
     true, // clients must present a certificate signed by the CA
   );
@@ -19,5 +19,5 @@ export function serverCredentials(): ServerCredentials {
 export function clientCredentials(): ChannelCredentials {
   const files = grpcTlsFiles();
   if (!files) return credentials.createInsecure();
-  return credentials.createSsl(readFileSync(files.ca), readFileSync(files.key), readFileSync(files.cert));
+  return credentials.createSsl(Buffer.from(readCertificatesFile('GRPC_TLS_CA', files.ca)), readFileSync(files.key), readFileSync(files.cert));
 }

@@ -25,3 +25,20 @@ export class RegistryError extends Error {
     this.name = 'RegistryError';
   }
 }
+
+/** A body over the cap of its request (invalid content: a hostile registry must not exhaust memory). */
+export class BodyTooLarge extends RegistryError {
+  constructor(
+    where: string,
+    readonly limit: number,
+  ) {
+    super('invalid-content', `${where} is larger than ${limit} bytes`);
+  }
+}
+
+/** A series of downloads that needs more than its ByteBudget; a verdict (REJECTED), like other content that cannot be trusted. */
+export class OverBudget extends RegistryError {
+  constructor(message: string) {
+    super('invalid-content', message);
+  }
+}

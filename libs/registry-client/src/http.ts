@@ -1,6 +1,6 @@
 import { Agent as HttpAgent, IncomingHttpHeaders, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { RegistryError } from './errors';
+import { BodyTooLarge, RegistryError } from './errors';
 
 export interface HttpResponse {
   status: number;
@@ -85,7 +85,7 @@ function once(url: URL, headers: Record<string, string>, req: HttpRequest): Prom
 }
 
 const deadline = () => new RegistryError('deadline', 'the deadline passed');
-const tooLarge = (url: URL, max: number) => new RegistryError('invalid-content', `${url.origin}${url.pathname} is larger than ${max} bytes`);
+const tooLarge = (url: URL, max: number) => new BodyTooLarge(`${url.origin}${url.pathname}`, max);
 const TRANSIENT = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH']);
 function unavailable(url: URL, e: Error): RegistryError {
   const code = (e as NodeJS.ErrnoException).code;

@@ -1,4 +1,5 @@
 export * from './auth';
+export * from './byte-budget';
 export * from './credentials';
 export * from './errors';
 export * from './media-types';

@@ -4,6 +4,7 @@ import { Agent as HttpsAgent } from 'node:https';
 import { isLoopback } from '@connaisseur-mesh/config';
 import { DOCKER_HUB } from '@connaisseur-mesh/image-reference';
 import { basicAuthorization, BasicCredentials, parseChallenge } from './auth';
+import { ByteBudget } from './byte-budget';
 import { CredentialStore } from './credentials';
 import { RegistryError } from './errors';
 import { httpGet, HttpResponse, isPlainHttpOnTlsPort } from './http';
@@ -39,6 +40,14 @@ export interface RegistryClientOptions {
   onRequest?: (kind: UpstreamKind, code: string) => void;
 }
 
+/** Limits of one download beyond the client's own caps. */
+export interface DownloadLimits {
+  /** The body's cap instead of the client's maxManifestBytes or maxBlobBytes. */
+  maxBytes?: number;
+  /** Bytes shared with other downloads (every attempt counts). */
+  budget?: ByteBudget;
+}
+
 const DIGEST = /^sha256:[0-9a-f]{64}$/;
 /** How registries without the referrers API answer it. */
 const UNSUPPORTED = new Set([400, 404, 405, 406, 415, 501]);
@@ -68,8 +77,8 @@ export class RegistryClient {
   }
 
   /** The manifest for a tag or digest; undefined when the registry has none (404). */
-  async getManifest(repo: RepositoryRef, reference: string, signal: AbortSignal): Promise<Manifest | undefined> {
-    const res = await this.get(repo, `manifests/${reference}`, 'manifest', { accept: MANIFEST_ACCEPT }, this.options.maxManifestBytes, signal);
+  async getManifest(repo: RepositoryRef, reference: string, signal: AbortSignal, limits: DownloadLimits = {}): Promise<Manifest | undefined> {
+    const res = await this.get(repo, `manifests/${reference}`, 'manifest', { accept: MANIFEST_ACCEPT }, this.limited(limits, 'manifest'), signal);
     if (res.status === 404) return undefined;
     const digest = sha256(res.body);
     if (DIGEST.test(reference) && digest !== reference) {
@@ -90,10 +99,10 @@ export class RegistryClient {
     return { digest, mediaType, bytes: res.body, json };
   }
 
-  /** A blob, checked against its digest; at most `maxBytes`. */
-  async getBlob(repo: RepositoryRef, digest: string, signal: AbortSignal, maxBytes = this.options.maxBlobBytes): Promise<Buffer> {
+  /** A blob, checked against its digest. */
+  async getBlob(repo: RepositoryRef, digest: string, signal: AbortSignal, limits: DownloadLimits = {}): Promise<Buffer> {
     if (!DIGEST.test(digest)) throw new RegistryError('invalid-content', `unsupported blob digest "${digest}"`);
-    const res = await this.get(repo, `blobs/${digest}`, 'blob', {}, maxBytes, signal);
+    const res = await this.get(repo, `blobs/${digest}`, 'blob', {}, this.limited(limits, 'blob'), signal);
     if (res.status === 404) throw new RegistryError('not-found', `blob ${repo.repository}@${digest} not found`);
     if (sha256(res.body) !== digest) {
       throw new RegistryError('invalid-content', `blob ${repo.repository}@${digest} does not match its digest`);
@@ -106,9 +115,10 @@ export class RegistryClient {
    * API, or — for registries without it, like distribution 2.8 — the referrers tag schema
    * (an index tagged `sha256-<hex>`).
    */
-  async getReferrers(repo: RepositoryRef, digest: string, signal: AbortSignal, artifactType?: string): Promise<Descriptor[]> {
+  async getReferrers(repo: RepositoryRef, digest: string, signal: AbortSignal, limits: DownloadLimits & { artifactType?: string } = {}): Promise<Descriptor[]> {
+    const { artifactType } = limits;
     const filter = artifactType ? `?artifactType=${encodeURIComponent(artifactType)}` : '';
-    const res = await this.get(repo, `referrers/${digest}${filter}`, 'manifest', { accept: OCI_INDEX }, this.options.maxManifestBytes, signal, true);
+    const res = await this.get(repo, `referrers/${digest}${filter}`, 'manifest', { accept: OCI_INDEX }, this.limited(limits, 'manifest'), signal, true);
     let index: ManifestJson | undefined;
     if (res.status === 200 && (header(res, 'content-type') ?? '').startsWith(OCI_INDEX)) {
       try {
@@ -117,7 +127,7 @@ export class RegistryClient {
         throw new RegistryError('invalid-content', `referrers of ${repo.repository}@${digest} are not JSON`);
       }
     } else {
-      index = (await this.getManifest(repo, digest.replace(':', '-'), signal))?.json;
+      index = (await this.getManifest(repo, digest.replace(':', '-'), signal, limits))?.json;
     }
     const manifests = Array.isArray(index?.manifests) ? index.manifests.filter(isDescriptor) : [];
     return artifactType ? manifests.filter((m) => m.artifactType === artifactType) : manifests;
@@ -129,7 +139,7 @@ export class RegistryClient {
     path: string,
     kind: 'manifest' | 'blob',
     extraHeaders: Record<string, string>,
-    maxBytes: number,
+    limits: { maxBytes: number; budget?: ByteBudget },
     signal: AbortSignal,
     /** Return (instead of failing on) the 4xx answers of a registry without this endpoint. */
     unsupportedIsAnswer = false,
@@ -142,7 +152,9 @@ export class RegistryClient {
       const url = await this.url(repo.registry, `/v2/${repo.repository}/${path}`, signal);
       const headers: Record<string, string> = { ...extraHeaders, 'user-agent': 'connaisseur-mesh' };
       if (authorization) headers.authorization = authorization;
-      const res = await this.withRetries(kind, () => this.request(url, headers, maxBytes, signal), signal);
+      const send = (cap: number) => this.request(url, headers, cap, signal);
+      const { maxBytes, budget } = limits;
+      const res = await this.withRetries(kind, () => (budget ? budget.download(maxBytes, send) : send(maxBytes)), signal);
       if (res.status !== 401) {
         if (res.status === 403) throw new RegistryError('unauthorized', `${repo.registry} refused access to ${repo.repository} (403)`);
         if (res.status >= 400 && res.status !== 404 && !(unsupportedIsAnswer && UNSUPPORTED.has(res.status))) {
@@ -201,6 +213,10 @@ export class RegistryClient {
     const seconds = typeof body.expires_in === 'number' && body.expires_in > 0 ? body.expires_in : 60;
     this.tokens.set(tokenKey, { value: `Bearer ${token}`, expires: Date.now() + (seconds - 5) * 1000 });
     return `Bearer ${token}`;
+  }
+
+  private limited(limits: DownloadLimits, kind: 'manifest' | 'blob'): { maxBytes: number; budget?: ByteBudget } {
+    return { maxBytes: limits.maxBytes ?? (kind === 'manifest' ? this.options.maxManifestBytes : this.options.maxBlobBytes), budget: limits.budget };
   }
 
   private cachedToken(key: string): string | undefined {

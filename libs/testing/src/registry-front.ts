@@ -1,5 +1,12 @@
 import { createServer, IncomingMessage, request, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
+import { OCI_INDEX, OCI_MANIFEST, sha256Digest } from './oci-images';
+
+/** An answer the front gives itself instead of asking the registry behind. */
+export interface FrontAnswer {
+  contentType: string;
+  body: Buffer;
+}
 
 export interface RegistryFrontOptions {
   /** The real registry behind the front (plain http, no auth). */
@@ -16,15 +23,45 @@ export interface RegistryFrontOptions {
    */
   referrersApi?: boolean;
   /** Misbehaviour, for the hostile-registry tests. */
-  hostile?: 'wrong-manifest-bytes' | 'wrong-blob-bytes' | 'endless-blob';
+  hostile?: 'wrong-manifest-bytes' | 'wrong-blob-bytes' | 'longer-blob' | 'endless-blob';
+}
+
+/** A manifest listed in a referrers index: the descriptor's artifact type, and the manifest (served unless `missing`). */
+export interface ListedReferrer {
+  artifactType?: string;
+  manifest: Record<string, unknown>;
+  missing?: boolean;
+}
+
+/**
+ * What a registry with the referrers API answers for `subject` when it lists these manifests: the
+ * index (`GET /v2/<repository>/referrers/<subject>`) and each manifest by its digest. For
+ * `RegistryFront.answers`: hostile indexes with thousands of entries would take the registry
+ * itself long to hold.
+ */
+export function referrersAnswers(repository: string, subject: string, referrers: ListedReferrer[]): Map<string, FrontAnswer> {
+  const answers = new Map<string, FrontAnswer>();
+  const manifests = referrers.map(({ artifactType, manifest, missing }) => {
+    const body = Buffer.from(JSON.stringify(manifest));
+    const digest = sha256Digest(body);
+    if (!missing) answers.set(`/v2/${repository}/manifests/${digest}`, { contentType: OCI_MANIFEST, body });
+    return { mediaType: OCI_MANIFEST, digest, size: body.length, ...(artifactType ? { artifactType } : {}) };
+  });
+  const index = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests }));
+  answers.set(`/v2/${repository}/referrers/${subject}`, { contentType: OCI_INDEX, body: index });
+  return answers;
 }
 
 /**
  * A small HTTP front of a real registry for what the registry itself cannot show: blob downloads
  * redirected to another origin (which records whether credentials followed), and a hostile
- * registry that sends bytes other than those asked for, or endless bodies.
+ * registry that sends bytes other than those asked for, endless bodies, or answers of its own.
  */
 export class RegistryFront {
+  /** Paths (with query) the front was asked for, in order. */
+  readonly requests: string[] = [];
+  /** Paths the front answers itself (GET and HEAD), before the registry behind; changeable at any time. */
+  answers = new Map<string, FrontAnswer>();
   /** The Authorization headers the blob origin received (must stay empty). */
   readonly blobOriginAuthorizations: string[] = [];
   blobOriginRequests = 0;
@@ -83,6 +120,12 @@ export class RegistryFront {
       res.writeHead(401, { 'www-authenticate': `Bearer realm="${realm}",service="connaisseur-mesh-front"` }).end();
       return;
     }
+    this.requests.push(url);
+    const own = this.answers.get(url);
+    if (own) {
+      res.writeHead(200, { 'content-type': own.contentType, 'content-length': String(own.body.length) }).end(req.method === 'HEAD' ? undefined : own.body);
+      return;
+    }
     if (this.options.hostile === 'endless-blob' && url.includes('/blobs/')) {
       res.writeHead(200, { 'content-type': 'application/octet-stream' });
       const chunk = Buffer.alloc(64 * 1024, 0x61);
@@ -107,7 +150,8 @@ export class RegistryFront {
     }
     this.forward(req, res, (body) => {
       if (this.options.hostile === 'wrong-manifest-bytes' && url.includes('/manifests/')) return Buffer.concat([body, Buffer.from(' ')]);
-      if (this.options.hostile === 'wrong-blob-bytes' && url.includes('/blobs/')) return Buffer.from(`${body.toString('utf8')} `);
+      if (this.options.hostile === 'wrong-blob-bytes' && url.includes('/blobs/')) return flipLastByte(body);
+      if (this.options.hostile === 'longer-blob' && url.includes('/blobs/')) return Buffer.concat([body, Buffer.from(' ')]);
       return body;
     });
   }
@@ -146,4 +190,11 @@ export class RegistryFront {
     upstream.on('error', () => res.writeHead(502).end());
     req.pipe(upstream);
   }
+}
+
+/** Other bytes of the same length: only the digest can tell. */
+function flipLastByte(body: Buffer): Buffer {
+  const changed = Buffer.from(body);
+  if (changed.length > 0) changed[changed.length - 1] ^= 0x01;
+  return changed;
 }

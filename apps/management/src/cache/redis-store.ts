@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import type { Logger } from '@connaisseur-mesh/observability';
 import type { DependencyStatus } from '@connaisseur-mesh/observability';
@@ -25,7 +24,7 @@ export class RedisStore implements CacheStore<string> {
     env: RedisEnv,
     private readonly logger: Logger,
   ) {
-    const tls = env.url.startsWith('rediss://') ? { ca: env.caFile ? readFileSync(env.caFile) : undefined } : undefined;
+    const tls = env.url.startsWith('rediss://') ? { ca: env.ca } : undefined;
     this.client = new Redis(env.url, {
       password: env.password,
       tls,

@@ -1,6 +1,6 @@
 import { X509Certificate } from '@sigstore/core';
 import { Bundle, bundleFromJSON, TransparencyLogEntry } from '@sigstore/bundle';
-import { Descriptor, RegistryClient, RegistryError, RepositoryRef } from '@connaisseur-mesh/registry-client';
+import { ByteBudget, Descriptor, OverBudget, RegistryClient, RegistryError, RepositoryRef } from '@connaisseur-mesh/registry-client';
 
 export const SIMPLE_SIGNING = 'application/vnd.dev.cosign.simplesigning.v1+json';
 /** What cosign 2 writes as an OCI 1.1 referrer (`--registry-referrers-mode=oci-1-1`). */
@@ -18,6 +18,18 @@ const REKOR_BUNDLE_ANNOTATION = 'dev.sigstore.cosign/bundle';
 
 /** More signatures than this on one image are refused rather than fetched (a hostile registry). */
 export const MAX_SIGNATURES = 64;
+/**
+ * Referrer manifests one validation fetches at most: a real image has a handful of signatures and
+ * attestations, and a referrers index can list thousands whose manifests each cost a GET.
+ */
+export const MAX_REFERRER_MANIFESTS = 32;
+/**
+ * Bytes one validation downloads at most while looking for signatures (every manifest and blob):
+ * a signature payload is a few hundred bytes, a bundle a few KiB.
+ */
+export const MAX_SIGNATURE_BYTES = 8 << 20;
+/** One payload or bundle, at most (and never more than is left of MAX_SIGNATURE_BYTES). */
+export const MAX_SIGNATURE_BLOB_BYTES = 1 << 20;
 
 /** A cosign "simple signing" signature: a layer of a `.sig` manifest or of an OCI 1.1 referrer. */
 export interface SimpleSigningSignature {
@@ -51,27 +63,39 @@ export type SignatureCandidate = SimpleSigningSignature | BundleSignature | Unus
 /**
  * Every signature attached to the image `digest`: the legacy `sha256-<hex>.sig` tag, and OCI 1.1
  * referrers (the referrers API or its tag-schema fallback) holding cosign signatures or cosign 3
- * bundles. Registry errors other than "not found" propagate (the caller maps them to gRPC codes).
+ * bundles. What a hostile registry can make this cost is bounded: MAX_REFERRER_MANIFESTS referrer
+ * manifests and MAX_SIGNATURE_BYTES in all, beyond which the search stops with a RegistryError of
+ * kind invalid-content (a rejection). Registry errors other than "not found" propagate (the caller
+ * maps them to gRPC codes).
  */
 export async function findSignatures(client: RegistryClient, repo: RepositoryRef, digest: string, signal: AbortSignal): Promise<SignatureCandidate[]> {
+  const image = `${repo.repository}@${digest}`;
+  const budget = new ByteBudget(MAX_SIGNATURE_BYTES, `signature data on ${image}`);
   const candidates: SignatureCandidate[] = [];
   const payloads = new Map<string, Promise<Buffer>>();
-  const blob = (d: string) => {
-    let pending = payloads.get(d);
+  const blob = (layer: Descriptor) => {
+    let pending = payloads.get(layer.digest);
     if (!pending) {
-      pending = client.getBlob(repo, d, signal, 1 << 20);
-      payloads.set(d, pending);
+      pending = client.getBlob(repo, layer.digest, signal, { budget, maxBytes: blobCap(layer) });
+      payloads.set(layer.digest, pending);
     }
     return pending;
   };
 
-  const legacy = await client.getManifest(repo, `${digest.replace(':', '-')}.sig`, signal);
+  const legacy = await client.getManifest(repo, `${digest.replace(':', '-')}.sig`, signal, { budget });
   if (legacy) candidates.push(...(await simpleSigningLayers('tag', legacy.digest, legacy.json.layers, blob)));
 
-  for (const referrer of await client.getReferrers(repo, digest, signal)) {
+  const fetched = new Set<string>();
+  for (const referrer of await client.getReferrers(repo, digest, signal, { budget })) {
     if (candidates.length > MAX_SIGNATURES) break;
+    // Skipped without a GET, so not counted: what the index itself says is not cosign's.
     if (referrer.artifactType !== COSIGN_SIG_ARTIFACT_TYPE && referrer.artifactType !== SIGSTORE_BUNDLE_V03) continue;
-    const manifest = await client.getManifest(repo, referrer.digest, signal);
+    if (fetched.has(referrer.digest)) continue;
+    if (fetched.size === MAX_REFERRER_MANIFESTS) {
+      throw new RegistryError('invalid-content', `more than ${MAX_REFERRER_MANIFESTS} signature referrers on ${image}; not examining more`);
+    }
+    fetched.add(referrer.digest);
+    const manifest = await client.getManifest(repo, referrer.digest, signal, { budget });
     if (!manifest) continue;
     const { json } = manifest;
     // A referrer must name this image as its subject; an index that says otherwise is ignored.
@@ -85,16 +109,30 @@ export async function findSignatures(client: RegistryClient, repo: RepositoryRef
     }
   }
   if (candidates.length > MAX_SIGNATURES) {
-    throw new RegistryError('invalid-content', `more than ${MAX_SIGNATURES} signatures are attached to ${repo.repository}@${digest}`);
+    throw new RegistryError('invalid-content', `more than ${MAX_SIGNATURES} signatures are attached to ${image}`);
   }
   return candidates;
+}
+
+/**
+ * A blob's cap: the size its descriptor gives (OCI: the content's exact size), at most
+ * MAX_SIGNATURE_BLOB_BYTES. Reserving what the blob really needs lets the payloads of one
+ * manifest be fetched at once without an honest image running out of budget.
+ */
+function blobCap(layer: Descriptor): number {
+  return Number.isSafeInteger(layer.size) && layer.size >= 0 ? Math.min(layer.size, MAX_SIGNATURE_BLOB_BYTES) : MAX_SIGNATURE_BLOB_BYTES;
+}
+
+/** Whether an error while reading one signature makes just that one unusable, rather than ending the search. */
+function spoilsOneSignature(e: unknown): boolean {
+  return !(e instanceof OverBudget) && !(e instanceof RegistryError && e.kind !== 'not-found' && e.kind !== 'invalid-content');
 }
 
 async function simpleSigningLayers(
   format: 'tag' | 'oci-1.1',
   manifestDigest: string,
   layers: Descriptor[] | undefined,
-  blob: (digest: string) => Promise<Buffer>,
+  blob: (layer: Descriptor) => Promise<Buffer>,
 ): Promise<SignatureCandidate[]> {
   const signatures = (Array.isArray(layers) ? layers : []).slice(0, MAX_SIGNATURES + 1);
   return Promise.all(
@@ -108,28 +146,28 @@ async function simpleSigningLayers(
         return {
           format,
           source,
-          payload: await blob(layer.digest),
+          payload: await blob(layer),
           signature,
           certificate: annotations[CERTIFICATE_ANNOTATION] ? X509Certificate.parse(annotations[CERTIFICATE_ANNOTATION]) : undefined,
           chain: splitPem(annotations[CHAIN_ANNOTATION]).map((pem) => X509Certificate.parse(pem)),
           tlogEntry: annotations[REKOR_BUNDLE_ANNOTATION] ? rekorEntry(annotations[REKOR_BUNDLE_ANNOTATION]) : undefined,
         };
       } catch (e) {
-        if (e instanceof RegistryError && e.kind !== 'not-found' && e.kind !== 'invalid-content') throw e;
+        if (!spoilsOneSignature(e)) throw e;
         return { format: 'unusable', source, problem: (e as Error).message };
       }
     }),
   );
 }
 
-async function bundleLayer(manifestDigest: string, layers: Descriptor[] | undefined, blob: (digest: string) => Promise<Buffer>): Promise<SignatureCandidate> {
+async function bundleLayer(manifestDigest: string, layers: Descriptor[] | undefined, blob: (layer: Descriptor) => Promise<Buffer>): Promise<SignatureCandidate> {
   const source = manifestDigest;
   const layer = Array.isArray(layers) && layers.length === 1 ? layers[0] : undefined;
   if (!layer || layer.mediaType !== SIGSTORE_BUNDLE_V03) return { format: 'unusable', source, problem: 'not a single Sigstore bundle layer' };
   try {
-    return { format: 'bundle', source, bundle: bundleFromJSON(JSON.parse((await blob(layer.digest)).toString('utf8'))) };
+    return { format: 'bundle', source, bundle: bundleFromJSON(JSON.parse((await blob(layer)).toString('utf8'))) };
   } catch (e) {
-    if (e instanceof RegistryError && e.kind !== 'not-found' && e.kind !== 'invalid-content') throw e;
+    if (!spoilsOneSignature(e)) throw e;
     return { format: 'unusable', source, problem: `invalid Sigstore bundle: ${(e as Error).message}` };
   }
 }
