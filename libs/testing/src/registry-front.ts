@@ -1,5 +1,13 @@
 import { createServer, IncomingMessage, request, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
+import { sha256Digest } from './oci-images';
+
+/** A manifest the front answers itself, by tag and by digest. */
+export interface ServedManifest {
+  repository: string;
+  tag: string;
+  bytes: Buffer;
+}
 
 export interface RegistryFrontOptions {
   /** The real registry behind the front (plain http, no auth). */
@@ -15,14 +23,21 @@ export interface RegistryFrontOptions {
    * lacks, from the referrers tag-schema index in the registry behind; the tag itself is hidden.
    */
   referrersApi?: boolean;
+  /**
+   * Manifests the front serves itself (by tag and digest, with the Content-Type of their
+   * `mediaType` and Docker-Content-Digest, as a registry does): images whose blobs the registry
+   * behind lacks, which it would therefore refuse (Connaisseur's fixtures).
+   */
+  manifests?: ServedManifest[];
   /** Misbehaviour, for the hostile-registry tests. */
   hostile?: 'wrong-manifest-bytes' | 'wrong-blob-bytes' | 'endless-blob';
 }
 
 /**
  * A small HTTP front of a real registry for what the registry itself cannot show: blob downloads
- * redirected to another origin (which records whether credentials followed), and a hostile
- * registry that sends bytes other than those asked for, or endless bodies.
+ * redirected to another origin (which records whether credentials followed), manifests whose
+ * blobs it lacks, and a hostile registry that sends bytes other than those asked for, or endless
+ * bodies.
  */
 export class RegistryFront {
   /** The Authorization headers the blob origin received (must stay empty). */
@@ -83,6 +98,13 @@ export class RegistryFront {
       res.writeHead(401, { 'www-authenticate': `Bearer realm="${realm}",service="connaisseur-mesh-front"` }).end();
       return;
     }
+    const served = this.servedManifest(url);
+    if (served && (req.method === 'GET' || req.method === 'HEAD')) {
+      const mediaType = (JSON.parse(served.bytes.toString('utf8')) as { mediaType?: string }).mediaType;
+      const headers = { 'docker-content-digest': sha256Digest(served.bytes), 'content-length': String(served.bytes.length) };
+      res.writeHead(200, mediaType ? { ...headers, 'content-type': mediaType } : headers).end(req.method === 'HEAD' ? undefined : served.bytes);
+      return;
+    }
     if (this.options.hostile === 'endless-blob' && url.includes('/blobs/')) {
       res.writeHead(200, { 'content-type': 'application/octet-stream' });
       const chunk = Buffer.alloc(64 * 1024, 0x61);
@@ -110,6 +132,13 @@ export class RegistryFront {
       if (this.options.hostile === 'wrong-blob-bytes' && url.includes('/blobs/')) return Buffer.from(`${body.toString('utf8')} `);
       return body;
     });
+  }
+
+  private servedManifest(url: string): ServedManifest | undefined {
+    const match = /^\/v2\/(.+)\/manifests\/([^/?]+)$/.exec(url);
+    if (!match) return undefined;
+    const [, repository, reference] = match;
+    return this.options.manifests?.find((m) => m.repository === repository && (m.tag === reference || sha256Digest(m.bytes) === reference));
   }
 
   private serveBlobOrigin(req: IncomingMessage, res: ServerResponse) {
