@@ -268,6 +268,38 @@ describeConformance('Connaisseur cosign validator fixtures (cosign/)', () => {
   });
 });
 
+/**
+ * Connaisseur's auth fixtures (auth/*.yaml) as the `auth` of a cosign validator. Reading the
+ * secret a fixture names is the validator's start-up (libs/registry-client credentials.spec.ts,
+ * test/startup.e2e-spec.ts), so here a named secret loads whether or not it exists.
+ * `connaisseur` is its outcome in internal/validator/auth/auth_test.go.
+ */
+describeConformance('Connaisseur auth fixtures (auth/) in a cosign validator', () => {
+  const cases: Array<[file: string, connaisseur: string, ours: string | null]> = [
+    ['01_auth.yaml', 'loads', null],
+    // Deliberate: the Kubernetes keychain is not built.
+    ['02_keychain.yaml', 'loads (keychain)', 'validators[0].auth.useKeychain: the Kubernetes keychain is not supported yet'],
+    ['03_empty.yaml', 'loads (no credentials)', null],
+    ['04_unable_to_find.yaml', 'no authentication file for secret', null],
+    ['05_err_reading_secret.yaml', 'error reading authentication file', null],
+    ['06_unmarshal_err.yaml', 'unmarshal error', 'validators[0].auth: must be a map'],
+    ['07_no_secret.yaml', 'neither secretName nor useKeychain defined', 'validators[0].auth.secret: unknown key'],
+    ['08_docker_auth.yaml', 'loads', null],
+    // Deliberate: unknown keys are load errors, in `auth` too (Connaisseur ignores the typo "useKeychanin").
+    ['09_auth_and_keychain.yaml', 'loads (the typo is ignored)', 'validators[0].auth.useKeychanin: unknown key'],
+    ['10_multi_auth_files.yaml', 'loads', null],
+    ['11_no_auth_files.yaml', 'no authentication file for secret', null],
+    ['12_invalid_secret_file.yaml', 'no authentication file for secret', null],
+    ['13_no_registry_auth.yaml', 'loads (registry EMPTYAUTH)', null],
+    ['14_invalid_registry_docker_auth.yaml', 'unable to parse registry', null],
+  ];
+  it.each(cases)('%s (Connaisseur: %s)', (file, _connaisseur, expected) => {
+    const auth = parse(readConformance('auth', file));
+    const problems = problemsOf({ validators: [{ name: 'cosign', type: 'cosign', trustRoots: [{ name: 'default', key: KEY }], auth }] });
+    expectOutcome(problems, expected);
+  });
+});
+
 describe('cosign rule options', () => {
   const validators = [
     {
