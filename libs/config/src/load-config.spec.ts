@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { describeConformance, readConformance } from '@connaisseur-mesh/testing';
 import { ConfigError, loadConfigFile, parseConfig, validateConfig } from './load-config';
+import { streamReceivers } from './alerting';
 import { StaticValidator } from './mesh-config';
 
 const problemsOf = (raw: unknown) => validateConfig(raw).problems;
@@ -297,6 +298,54 @@ describeConformance('Connaisseur auth fixtures (auth/) in a cosign validator', (
     const auth = parse(readConformance('auth', file));
     const problems = problemsOf({ validators: [{ name: 'cosign', type: 'cosign', trustRoots: [{ name: 'default', key: KEY }], auth }] });
     expectOutcome(problems, expected);
+  });
+});
+
+/**
+ * Connaisseur's alerting configurations (alerts/alerting/00–02, internal/alert/config_test.go)
+ * as our `alerting` section, and its receiver (alerts/channel/00) as one receiver. The others
+ * (03–08) need the alerting service's templates: apps/alerting/src/alert-dispatcher.spec.ts.
+ */
+describeConformance('Connaisseur alerting fixtures (alerts/alerting/, alerts/channel/)', () => {
+  const alertingOf = (raw: unknown) => parseConfig(stringify({ alerting: raw })).config.alerting!;
+  const receiversOf = (raw: unknown) =>
+    (['admit', 'reject'] as const).flatMap((stream) => streamReceivers(alertingOf(raw), stream).map(({ name, receiver }) => ({ stream, name, ...receiver })));
+
+  it('00_alerting loads: cluster, 2 admit receivers and 1 reject receiver, named <template>-<index>, with their defaults', () => {
+    const raw = parse(readConformance('alerts', 'alerting', '00_alerting.yaml'));
+    expect(alertingOf(raw).clusterIdentifier).toBe('example-cluster-staging-europe');
+    expect(receiversOf(raw).map(({ stream, name, priority, failIfAlertSendingFails }) => ({ stream, name, priority, failIfAlertSendingFails }))).toEqual([
+      { stream: 'admit', name: 'opsgenie-0', priority: 4, failIfAlertSendingFails: true },
+      { stream: 'admit', name: 'slack-1', priority: 1, failIfAlertSendingFails: false },
+      { stream: 'reject', name: 'keybase-0', priority: 3, failIfAlertSendingFails: true },
+    ]);
+  });
+
+  it.each([
+    ['01_unmarshal_err.yaml', ['alerting: must be a map']],
+    ['02_requestsender_unmarshal_err.yaml', ['alerting.admitRequest.receivers: must be a list', 'alerting.rejectRequest.receivers: must be a list']],
+  ])('%s does not load (Connaisseur: yaml: unmarshal errors)', (file, expected) => {
+    expect(problemsOf({ alerting: parse(readConformance('alerts', 'alerting', file)) })).toEqual(expected);
+  });
+
+  it('00_channel loads as one receiver, with its header and payload fields', () => {
+    const receiver = parse(readConformance('alerts', 'channel', '00_channel.yaml'));
+    expect(receiversOf({ admitRequest: { receivers: [receiver] } })).toEqual([
+      {
+        stream: 'admit',
+        name: 'opsgenie-0',
+        template: 'opsgenie',
+        receiverUrl: 'https://api.eu.opsgenie.com/v2/alerts',
+        priority: 4,
+        customHeaders: ['Authorization: GenieKey <Your-Genie-Key>'],
+        payloadFields: {
+          responders: [{ username: 'testuser@testcompany.de', type: 'user' }],
+          visibleTo: [{ username: 'testuser@testcompany.de', type: 'user' }],
+          tags: ['deployed_an_image'],
+        },
+        failIfAlertSendingFails: true,
+      },
+    ]);
   });
 });
 
