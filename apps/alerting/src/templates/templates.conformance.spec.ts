@@ -86,8 +86,9 @@ describeConformance("Connaisseur's alert template fixtures", () => {
     expect(render('16_single_bracket')).toBe('{"prio":"{ priority }"}');
   });
 
-  // Leftovers of an earlier draft (Go text/template over validation results, bodies a mock server
-  // once matched): no Connaisseur test reads them, and it reads templates only as <name>.json.
+  // Leftovers of a pre-JSON draft (00/02 are Go templates over validation results; Connaisseur's
+  // mock webhook still answers the bodies "fail" and "allow_no_header" of 03/04): no Connaisseur
+  // test reads them, and Connaisseur reads templates only as <name>.json.
   it.each(['00_template.tpl', '01_empty.tpl', '02_faulty_template.tpl', '03_fail_template.tpl', '04_allow_no_header.tpl', '05_render_err.tpl'])(
     '%s beside the templates is none (like Connaisseur, only <name>.json are)',
     (file) => {
