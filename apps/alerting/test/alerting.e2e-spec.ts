@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
 import { alertingV1 } from '@connaisseur-mesh/contracts';
 import { ALERTING_PROTO, ALERTING_SERVICE, CallError, ServiceChannel } from '@connaisseur-mesh/grpc';
-import { AlertReceiver, TestStack } from '@connaisseur-mesh/testing';
+import { parse } from 'yaml';
+import { AlertReceiver, describeConformance, readConformance, TestStack } from '@connaisseur-mesh/testing';
 
 /** A plain client of the alerting API, as any caller would use it. */
 class AlertingApi extends ServiceChannel {
@@ -113,5 +114,68 @@ describe('the alerting service (process)', () => {
       expect(log).toContain('"receivers":["ecs-1-12-0-0 (failIfAlertSendingFails)"]');
       expect(log).not.toContain('/ingest');
     });
+  });
+});
+
+/**
+ * Connaisseur's sample alerting configuration (alerts/alerting/00_alerting.yaml: opsgenie with a
+ * GenieKey header and payload fields, slack, keybase) in the real alerting service, every
+ * receiverUrl moved to a local HTTPS receiver with its path kept.
+ */
+describeConformance("the alerting service with Connaisseur's alerting/00_alerting.yaml", () => {
+  let receiver: AlertReceiver;
+  let stack: TestStack;
+  let api: AlertingApi;
+  const admission: Partial<alertingV1.SendAlertRequest> = {
+    ...rejection,
+    stream: alertingV1.AlertStream.ALERT_STREAM_ADMIT,
+    result: alertingV1.AlertResult.ALERT_RESULT_SUCCESS,
+    message: '',
+  };
+  const at = (path: string) => receiver.received.filter((r) => r.path === path).map((r) => ({ headers: r.headers, payload: JSON.parse(r.body) }));
+
+  beforeAll(async () => {
+    receiver = await AlertReceiver.start({ tls: true });
+    const alerting = parse(readConformance('alerts', 'alerting', '00_alerting.yaml'));
+    for (const r of [...alerting.admitRequest.receivers, ...alerting.rejectRequest.receivers]) r.receiverUrl = receiver.url(new URL(r.receiverUrl).pathname);
+    stack = await TestStack.start({ config: { alerting }, apps: ['alerting'], appEnv: { alerting: { NODE_EXTRA_CA_CERTS: receiver.caFile! } } });
+    api = new AlertingApi(`127.0.0.1:${stack.stack.ports.grpc.alerting}`);
+  });
+  afterAll(async () => {
+    api?.close();
+    await stack?.stop();
+    await receiver?.stop();
+  });
+
+  it('an admission goes to opsgenie (awaited: failIfAlertSendingFails) with its header, priority and payload fields, and to slack', async () => {
+    await expect(api.send(admission)).resolves.toEqual({ criticalResults: [{ receiver: 'opsgenie-0', delivered: true, error: '' }] });
+    await receiver.waitFor(2);
+    const [opsgenie] = at('/v2/alerts');
+    expect(opsgenie.headers.authorization).toBe('GenieKey <Your-Genie-Key>');
+    expect(opsgenie.payload).toMatchObject({
+      message: 'CONNAISSEUR admitted a request',
+      priority: 'P4',
+      responders: [{ type: 'user', username: 'testuser@testcompany.de' }],
+      visibleTo: [{ type: 'user', username: 'testuser@testcompany.de' }],
+      tags: ['deployed_an_image'],
+      details: { cluster: 'example-cluster-staging-europe', namespace: 'team-a', request_id: 'uid-e2e' },
+    });
+    const [slack] = at('/services/%3CYour-Slack-Hook-Path%3E');
+    expect(slack.payload.text).toBe('CONNAISSEUR admitted a request');
+    expect(slack.payload.blocks[1].text.text).toContain('*Priority:* 1');
+  });
+
+  it('a rejection goes to keybase (awaited), with the default priority 3', async () => {
+    receiver.clear();
+    await expect(api.send(rejection)).resolves.toEqual({ criticalResults: [{ receiver: 'keybase-0', delivered: true, error: '' }] });
+    const [keybase] = at('/webhookbot/%3CYour-Keybase-Hook-Token%3E');
+    expect(keybase.payload.msg).toContain('*CONNAISSEUR rejected a request: static deny for image ghcr.io/example/app:1 using rule *:**');
+    expect(keybase.payload.msg).toContain('*Priority:* 3');
+    expect(receiver.received).toHaveLength(1);
+  });
+
+  it('/statusz lists its three receivers', async () => {
+    const statusz = (await (await fetch(`${stack.stack.opsUrl('alerting')}/statusz`)).json()) as { dependencies: Record<string, unknown> };
+    expect(Object.keys(statusz.dependencies).sort()).toEqual(['receiver admit/opsgenie-0', 'receiver admit/slack-1', 'receiver reject/keybase-0']);
   });
 });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { describeConformance, readConformance } from '@connaisseur-mesh/testing';
 import { ConfigError, loadConfigFile, parseConfig, validateConfig } from './load-config';
+import { streamReceivers } from './alerting';
 import { StaticValidator } from './mesh-config';
 
 const problemsOf = (raw: unknown) => validateConfig(raw).problems;
@@ -272,6 +273,86 @@ describeConformance('Connaisseur cosign validator fixtures (cosign/)', () => {
   it.each(cases)('%s (Connaisseur loads: %s)', (file, _connaisseur, expected) => {
     const problems = problemsOf({ validators: [parse(readConformance('cosign', file))] });
     expectOutcome(problems, expected);
+  });
+});
+
+/**
+ * Connaisseur's auth fixtures (auth/*.yaml) as the `auth` of a cosign validator. Reading the
+ * secret a fixture names is the validator's start-up (libs/registry-client credentials.spec.ts,
+ * test/startup.e2e-spec.ts), so here a named secret loads whether or not it exists.
+ * `connaisseur` is its outcome in internal/validator/auth/auth_test.go.
+ */
+describeConformance('Connaisseur auth fixtures (auth/) in a cosign validator', () => {
+  const cases: Array<[file: string, connaisseur: string, ours: string | null]> = [
+    ['01_auth.yaml', 'loads', null],
+    // Deliberate: the Kubernetes keychain is not built.
+    ['02_keychain.yaml', 'loads (keychain)', 'validators[0].auth.useKeychain: the Kubernetes keychain is not supported yet'],
+    ['03_empty.yaml', 'loads (no credentials)', null],
+    ['04_unable_to_find.yaml', 'no authentication file for secret', null],
+    ['05_err_reading_secret.yaml', 'error reading authentication file', null],
+    ['06_unmarshal_err.yaml', 'unmarshal error', 'validators[0].auth: must be a map'],
+    ['07_no_secret.yaml', 'neither secretName nor useKeychain defined', 'validators[0].auth.secret: unknown key'],
+    ['08_docker_auth.yaml', 'loads', null],
+    // Deliberate: unknown keys are load errors, in `auth` too (Connaisseur ignores the typo "useKeychanin").
+    ['09_auth_and_keychain.yaml', 'loads (the typo is ignored)', 'validators[0].auth.useKeychanin: unknown key'],
+    ['10_multi_auth_files.yaml', 'loads', null],
+    ['11_no_auth_files.yaml', 'no authentication file for secret', null],
+    ['12_invalid_secret_file.yaml', 'no authentication file for secret', null],
+    ['13_no_registry_auth.yaml', 'loads (registry EMPTYAUTH)', null],
+    ['14_invalid_registry_docker_auth.yaml', 'unable to parse registry', null],
+  ];
+  it.each(cases)('%s (Connaisseur: %s)', (file, _connaisseur, expected) => {
+    const auth = parse(readConformance('auth', file));
+    const problems = problemsOf({ validators: [{ name: 'cosign', type: 'cosign', trustRoots: [{ name: 'default', key: KEY }], auth }] });
+    expectOutcome(problems, expected);
+  });
+});
+
+/**
+ * Connaisseur's alerting configurations (alerts/alerting/00–02, internal/alert/config_test.go)
+ * as our `alerting` section, and its receiver (alerts/channel/00) as one receiver. The others
+ * (03–08) need the alerting service's templates: apps/alerting/src/alert-dispatcher.spec.ts.
+ */
+describeConformance('Connaisseur alerting fixtures (alerts/alerting/, alerts/channel/)', () => {
+  const alertingOf = (raw: unknown) => parseConfig(stringify({ alerting: raw })).config.alerting!;
+  const receiversOf = (raw: unknown) =>
+    (['admit', 'reject'] as const).flatMap((stream) => streamReceivers(alertingOf(raw), stream).map(({ name, receiver }) => ({ stream, name, ...receiver })));
+
+  it('00_alerting loads: cluster, 2 admit receivers and 1 reject receiver, named <template>-<index>, with their defaults', () => {
+    const raw = parse(readConformance('alerts', 'alerting', '00_alerting.yaml'));
+    expect(alertingOf(raw).clusterIdentifier).toBe('example-cluster-staging-europe');
+    expect(receiversOf(raw).map(({ stream, name, priority, failIfAlertSendingFails }) => ({ stream, name, priority, failIfAlertSendingFails }))).toEqual([
+      { stream: 'admit', name: 'opsgenie-0', priority: 4, failIfAlertSendingFails: true },
+      { stream: 'admit', name: 'slack-1', priority: 1, failIfAlertSendingFails: false },
+      { stream: 'reject', name: 'keybase-0', priority: 3, failIfAlertSendingFails: true },
+    ]);
+  });
+
+  it.each([
+    ['01_unmarshal_err.yaml', ['alerting: must be a map']],
+    ['02_requestsender_unmarshal_err.yaml', ['alerting.admitRequest.receivers: must be a list', 'alerting.rejectRequest.receivers: must be a list']],
+  ])('%s does not load (Connaisseur: yaml: unmarshal errors)', (file, expected) => {
+    expect(problemsOf({ alerting: parse(readConformance('alerts', 'alerting', file)) })).toEqual(expected);
+  });
+
+  it('00_channel loads as one receiver, with its header and payload fields', () => {
+    const receiver = parse(readConformance('alerts', 'channel', '00_channel.yaml'));
+    expect(receiversOf({ admitRequest: { receivers: [receiver] } })).toEqual([
+      {
+        stream: 'admit',
+        name: 'opsgenie-0',
+        template: 'opsgenie',
+        receiverUrl: 'https://api.eu.opsgenie.com/v2/alerts',
+        priority: 4,
+        customHeaders: ['Authorization: GenieKey <Your-Genie-Key>'],
+        payloadFields: {
+          responders: [{ username: 'testuser@testcompany.de', type: 'user' }],
+          visibleTo: [{ username: 'testuser@testcompany.de', type: 'user' }],
+          tags: ['deployed_an_image'],
+        },
+        failIfAlertSendingFails: true,
+      },
+    ]);
   });
 });
 

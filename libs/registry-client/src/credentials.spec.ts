@@ -1,5 +1,6 @@
 import { ImageReference } from '@connaisseur-mesh/image-reference';
-import { conformancePath, describeConformance } from '@connaisseur-mesh/testing';
+import { parse } from 'yaml';
+import { conformancePath, describeConformance, readConformance } from '@connaisseur-mesh/testing';
 import { CredentialStore, normalizeRegistryKey } from './credentials';
 
 const contextOf = (image: string) => ImageReference.parse(image).context;
@@ -66,12 +67,24 @@ describeConformance('Connaisseur auth fixtures (auth/)', () => {
     expect(store.lookup('registry.io/app')).toBeUndefined();
   });
 
+  it('15_default_auth: credentials for notary.docker.io are for that host only, not for Docker Hub images', () => {
+    const store = CredentialStore.fromSecretDir(dir, '15_default_auth');
+    expect(store.lookup('notary.docker.io/library/alpine')).toEqual({ username: 'user', password: 'pass' });
+    expect(store.lookup(contextOf('alpine'))).toBeUndefined();
+    expect(store.lookup(contextOf('notary.docker.io.evil.example/library/alpine'))).toBeUndefined();
+  });
+
+  // `secretName` of the auth fixture that names the secret → why the secret is refused (Connaisseur refuses all but 13).
   it.each([
-    ['12_invalid_secret_file', 'no authentication file for secret "12_invalid_secret_file"'],
-    ['13_no_registry_auth', 'needs the registry'],
-    ['14_invalid_registry_docker_auth', 'is not a registry[/path]'],
-    ['05_err_reading_secret', 'needs username and password'],
-  ])('%s is refused', (secret, message) => {
-    expect(() => CredentialStore.fromSecretDir(dir, secret)).toThrow(message);
+    ['04_unable_to_find.yaml', 'no authentication file for secret "not_found"'],
+    ['11_no_auth_files.yaml', 'no authentication file for secret "11_no_auth_files"'],
+    ['12_invalid_secret_file.yaml', 'no authentication file for secret "12_invalid_secret_file"'],
+    // Deliberate: Connaisseur files these credentials under the registry "EMPTYAUTH", which only a notaryv1 validator rebinds to its host.
+    ['13_no_registry_auth.yaml', 'secret "13_no_registry_auth": secret.yaml needs the registry the credentials belong to'],
+    ['14_invalid_registry_docker_auth.yaml', 'secret "14_invalid_registry_docker_auth": "[[]]\\" is not a registry[/path]'],
+    ['05_err_reading_secret.yaml', 'secret "05_err_reading_secret": secret.yaml needs username and password'],
+  ])('%s: its secret is refused', (authFile, message) => {
+    const { secretName } = parse(readConformance('auth', authFile)) as { secretName: string };
+    expect(() => CredentialStore.fromSecretDir(dir, secretName)).toThrow(message);
   });
 });

@@ -2,9 +2,13 @@ import { createServer, IncomingMessage, request, Server, ServerResponse } from '
 import { AddressInfo } from 'node:net';
 import { OCI_INDEX, OCI_MANIFEST, sha256Digest } from './oci-images';
 
-/** An answer the front gives itself instead of asking the registry behind. */
+/**
+ * An answer the front gives itself instead of asking the registry behind; a manifest's carries its
+ * Docker-Content-Digest, as a registry's does. No content type: none is sent (Connaisseur's mock
+ * registry serves some fixtures so).
+ */
 export interface FrontAnswer {
-  contentType: string;
+  contentType?: string;
   body: Buffer;
 }
 
@@ -53,9 +57,23 @@ export function referrersAnswers(repository: string, subject: string, referrers:
 }
 
 /**
+ * The answers of a registry holding `bytes` as a manifest of `repository`, by `tag` and by digest:
+ * for manifests the registry behind would refuse, such as images whose blobs it lacks.
+ */
+export function manifestAnswers(repository: string, tag: string, bytes: Buffer): Map<string, FrontAnswer> {
+  const contentType = (JSON.parse(bytes.toString('utf8')) as { mediaType?: string }).mediaType;
+  const answer = { contentType, body: bytes };
+  return new Map([
+    [`/v2/${repository}/manifests/${tag}`, answer],
+    [`/v2/${repository}/manifests/${sha256Digest(bytes)}`, answer],
+  ]);
+}
+
+/**
  * A small HTTP front of a real registry for what the registry itself cannot show: blob downloads
- * redirected to another origin (which records whether credentials followed), and a hostile
- * registry that sends bytes other than those asked for, endless bodies, or answers of its own.
+ * redirected to another origin (which records whether credentials followed), manifests whose
+ * blobs it lacks, and a hostile registry that sends bytes other than those asked for, endless
+ * bodies, or answers of its own.
  */
 export class RegistryFront {
   /** Paths (with query) the front was asked for, in order. */
@@ -123,7 +141,10 @@ export class RegistryFront {
     this.requests.push(url);
     const own = this.answers.get(url);
     if (own) {
-      res.writeHead(200, { 'content-type': own.contentType, 'content-length': String(own.body.length) }).end(req.method === 'HEAD' ? undefined : own.body);
+      const headers: Record<string, string> = { 'content-length': String(own.body.length) };
+      if (own.contentType) headers['content-type'] = own.contentType;
+      if (url.includes('/manifests/')) headers['docker-content-digest'] = sha256Digest(own.body);
+      res.writeHead(200, headers).end(req.method === 'HEAD' ? undefined : own.body);
       return;
     }
     if (this.options.hostile === 'endless-blob' && url.includes('/blobs/')) {

@@ -86,6 +86,17 @@ describeConformance("Connaisseur's alert template fixtures", () => {
     expect(render('16_single_bracket')).toBe('{"prio":"{ priority }"}');
   });
 
+  // Leftovers of a pre-JSON draft (00/02 are Go templates over validation results; Connaisseur's
+  // mock webhook still answers the bodies "fail" and "allow_no_header" of 03/04): no Connaisseur
+  // test reads them, and Connaisseur reads templates only as <name>.json.
+  it.each(['00_template.tpl', '01_empty.tpl', '02_faulty_template.tpl', '03_fail_template.tpl', '04_allow_no_header.tpl', '05_render_err.tpl'])(
+    '%s beside the templates is none (like Connaisseur, only <name>.json are)',
+    (file) => {
+      expect(() => store.get(file.replace(/\.tpl$/, ''))).toThrow(`no template "${file.replace(/\.tpl$/, '')}"`);
+      expect(() => store.get(file)).toThrow(`no template "${file}"`);
+    },
+  );
+
   it('a template that does not exist is an error naming where it was looked for', () => {
     expect(() => store.get('404_not_found')).toThrow(/no template "404_not_found": no .*\/alerts\/<name>\.json \(ALERT_TEMPLATES_DIR\), and the built-in templates are ecs-1-12-0, keybase, msteams, opsgenie, slack/);
   });
