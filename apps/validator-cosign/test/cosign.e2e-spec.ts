@@ -103,7 +103,8 @@ describe('validator-cosign with a real registry and the cosign CLI', () => {
     mkdirSync(join(dir, 'keys'));
     const k = join(dir, 'keys');
     execFileSync('openssl', ['genpkey', '-algorithm', 'ed25519', '-out', join(k, 'ed.pem')]);
-    execFileSync('openssl', ['genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', join(k, 'rsa.pem')]);
+    // RSA key generation prints its progress to stderr: kept out of the test output.
+    execFileSync('openssl', ['genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', join(k, 'rsa.pem')], { stdio: 'pipe' });
     execFileSync('openssl', ['pkey', '-in', join(k, 'rsa.pem'), '-pubout', '-out', join(k, 'rsa.pub')]);
     keys = {
       alice: await cosign.generateKeyPair(k, 'alice'),
