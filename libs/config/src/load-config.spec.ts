@@ -40,9 +40,11 @@ describe('loading a configuration', () => {
     expect(warnings).toEqual([]);
   });
 
-  it('reads resourceValidationMode case-insensitively, like Connaisseur', () => {
-    const { config } = parseConfig('validators: []\nfeatures: {resourceValidationMode: PODSONLY}\n');
+  it('reads resourceValidationMode and logLevel case-insensitively, like Connaisseur', () => {
+    const { config } = parseConfig('validators: []\nfeatures: {resourceValidationMode: PODSONLY}\nlogLevel: WARN\n');
     expect(config.features.resourceValidationMode).toBe('podsOnly');
+    expect(config.logLevel).toBe('warn');
+    expect(() => parseConfig('logLevel: verbose\n')).toThrow('logLevel: must be one of "debug", "info", "warn", "error", "fatal"');
   });
 
   it('gives each config a version that changes with its bytes', () => {

@@ -78,7 +78,7 @@ export function validateConfig(raw: unknown): { config?: MeshConfig; problems: s
   if (!isMap(raw)) return { problems: ['the configuration must be a YAML map'], warnings };
 
   const normalized = { ...raw };
-  normalizeResourceValidationMode(normalized);
+  normalizeCaseInsensitiveValues(normalized);
   const config = checkClass(MeshConfig, normalized, '', problems);
 
   const validators: ValidatorConfig[] = [];
@@ -106,12 +106,14 @@ function isMap(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** Connaisseur reads resourceValidationMode case-insensitively. */
-function normalizeResourceValidationMode(raw: Record<string, unknown>) {
+/** Connaisseur reads resourceValidationMode and logLevel case-insensitively (PODSONLY, INFO). */
+function normalizeCaseInsensitiveValues(raw: Record<string, unknown>) {
   const features = raw.features;
-  if (!isMap(features) || typeof features.resourceValidationMode !== 'string') return;
-  const mode = { all: 'all', podsonly: 'podsOnly' }[features.resourceValidationMode.toLowerCase()];
-  if (mode) raw.features = { ...features, resourceValidationMode: mode };
+  if (isMap(features) && typeof features.resourceValidationMode === 'string') {
+    const mode = { all: 'all', podsonly: 'podsOnly' }[features.resourceValidationMode.toLowerCase()];
+    if (mode) raw.features = { ...features, resourceValidationMode: mode };
+  }
+  if (typeof raw.logLevel === 'string') raw.logLevel = raw.logLevel.toLowerCase();
 }
 
 /** class-transformer + class-validator on one object; problems get `path` as prefix. */
