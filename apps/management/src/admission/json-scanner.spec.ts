@@ -109,6 +109,21 @@ describe('JsonScanner', () => {
       expect(scanner).toMatchObject({ stopped: 'too-deep', scanned: MAX_JSON_DEPTH + 1, deepest: MAX_JSON_DEPTH });
     });
 
+    it('finds where long strings with quotes and backslashes end, across chunks', () => {
+      const longString = fc.string({ unit: fc.constantFrom('\\', '"', '[', 'x', '\\\\', '\\"', 'é'), minLength: 20, maxLength: 400 });
+      const value = fc.letrec<{ value: unknown }>((tie) => ({
+        value: fc.oneof({ depthSize: 'small' }, longString, fc.array(tie('value'), { maxLength: 4 }), fc.dictionary(longString, tie('value'), { maxKeys: 3 })),
+      })).value;
+      fc.assert(
+        fc.property(value, fc.array(fc.integer({ min: 1, max: 700 }), { minLength: 1, maxLength: 8 }), (v, sizes) => {
+          const scanner = scan(JSON.stringify(v), sizes);
+          expect(scanner.stopped).toBeUndefined();
+          expect(scanner.deepest).toBe(depthOf(v));
+        }),
+        { numRuns: 300 },
+      );
+    });
+
     it('does not count brackets inside strings', () => {
       const text = JSON.stringify({ a: '['.repeat(500), b: ['{'.repeat(500), '\\"[[[', '"'] });
       expect(scan(text, [3])).toMatchObject({ stopped: undefined, deepest: 2 });

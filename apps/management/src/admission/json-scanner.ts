@@ -216,21 +216,49 @@ export class JsonScanner {
   private string(bytes: Uint8Array, i: number): number {
     const n = bytes.length;
     const start = i;
-    let escaped = this.escaped;
-    let end = n;
-    for (; i < n; i++) {
-      if (escaped) escaped = false;
-      else if (bytes[i] === BACKSLASH) escaped = true;
-      else if (bytes[i] === QUOTE) {
-        end = i;
-        break;
-      }
-    }
-    this.escaped = escaped;
+    const end = this.keep === Keep.None ? this.skipString(bytes, i) : this.stringEnd(bytes, i, n);
     if (this.keep !== Keep.None) this.keepBytes(bytes, start, end);
     if (end === n) return n;
     this.stringDone();
     return end + 1;
+  }
+
+  /** Byte by byte: where the string's closing quote is before `limit`, else `limit` (escape state kept). */
+  private stringEnd(bytes: Uint8Array, i: number, limit: number): number {
+    let escaped = this.escaped;
+    for (; i < limit; i++) {
+      if (escaped) escaped = false;
+      else if (bytes[i] === BACKSLASH) escaped = true;
+      else if (bytes[i] === QUOTE) break;
+    }
+    this.escaped = escaped;
+    return i;
+  }
+
+  /**
+   * Like stringEnd, for a string that is not kept: past its first bytes (most strings are short)
+   * it jumps from quote to quote with indexOf (memchr) and counts the backslashes before each.
+   */
+  private skipString(bytes: Uint8Array, i: number): number {
+    const n = bytes.length;
+    const limit = Math.min(n, i + 32);
+    const end = this.stringEnd(bytes, i, limit);
+    if (end < limit || end === n) return end;
+    // From here on, no byte at `from` is escaped: a run of backslashes right before a quote
+    // escapes it when its length is odd.
+    for (let from = end + (this.escaped ? 1 : 0); ; ) {
+      this.escaped = false;
+      const quote = bytes.indexOf(QUOTE, from);
+      const stop = quote === -1 ? n : quote;
+      let backslashes = 0;
+      while (stop - backslashes - 1 >= from && bytes[stop - backslashes - 1] === BACKSLASH) backslashes++;
+      if (quote === -1) {
+        this.escaped = backslashes % 2 === 1;
+        return n;
+      }
+      if (backslashes % 2 === 0) return quote;
+      from = quote + 1;
+    }
   }
 
   private keepBytes(bytes: Uint8Array, start: number, end: number) {
