@@ -3,18 +3,22 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { admissionReview, freePort, readMetric, RedisServer, startTestValidatorProcess, TestStack, TestStackOptions } from '@connaisseur-mesh/testing';
 import { repoRoot } from '@connaisseur-mesh/local-stack';
+import { HOSTILE_BODIES, HostileLoadResult, latencyUnderHostileLoad } from './hostile-load';
 import { LoadResult, measure } from './run-load';
 import { LatencyResult, sequentialLatency } from './sequential';
 
 /**
  * `npm run bench`: AdmissionReviews posted to the real local stack (autocannon; 3 s warm-up, then
  * 10 s at 32 connections), next to a bare Node HTTPS server that parses the same review (this
- * machine's limit). Results go to docs/benchmarks.md by hand, with the machine and date.
+ * machine's limit), and a normal review's latency while 20 hostile bodies are in flight. Results go
+ * to docs/benchmarks.md by hand, with the machine and date.
  * BENCH_QUICK=1 shortens every run (a smoke test of the benchmark itself, not a measurement).
  */
 const QUICK = process.env.BENCH_QUICK === '1';
 const LOAD = QUICK ? { connections: 32, warmupSeconds: 1, seconds: 2 } : { connections: 32, warmupSeconds: 3, seconds: 10 };
 const SEQUENTIAL_REQUESTS = QUICK ? 300 : 3000;
+/** Hostile bodies kept in flight while a normal review's latency is sampled. */
+const HOSTILE = QUICK ? { concurrency: 20, seconds: 3 } : { concurrency: 20, seconds: 10 };
 const SIGNED = 'securesystemsengineering/alice-image:test';
 
 /** Static allow for everything but alice-image, which goes to the validator over gRPC. */
@@ -48,6 +52,7 @@ async function main() {
   const results: LoadResult[] = [];
   const latencies: LatencyResult[] = [];
   const validatorCalls: string[] = [];
+  const underAttack: HostileLoadResult[] = [];
 
   /** Load, then sequential latency, of each scenario on a stack started for them. */
   const run = async (options: TestStackOptions, scenarios: Scenario[]) => {
@@ -79,16 +84,28 @@ async function main() {
       },
       [{ name: 'cache hit (Redis)', review: signedReview }],
     );
+    const stack = await TestStack.start({ config: benchConfig(validator.address, 0) });
+    try {
+      for (const [name, hostile] of [
+        ['nothing else', undefined],
+        [`${HOSTILE.concurrency} × 3 MiB of nested arrays`, HOSTILE_BODIES.deep()],
+        [`${HOSTILE.concurrency} × 17 MiB reviews (over the cap)`, HOSTILE_BODIES.oversized()],
+      ] as const) {
+        underAttack.push(await latencyUnderHostileLoad(name, stack.webhookUrl, stack.ca, staticReview, hostile, HOSTILE));
+      }
+    } finally {
+      await stack.stop();
+    }
   } finally {
     await redis.stop();
     await validator.stop();
     bare.kill('SIGTERM');
     bareFastify.kill('SIGTERM');
   }
-  report(results, latencies, validatorCalls);
+  report(results, latencies, validatorCalls, underAttack);
 }
 
-function report(results: LoadResult[], latencies: LatencyResult[], validatorCalls: string[]) {
+function report(results: LoadResult[], latencies: LatencyResult[], validatorCalls: string[], underAttack: HostileLoadResult[]) {
   const bare = results[0].requestsPerSecond;
   const cpu = cpus();
   process.stdout.write(`\n${new Date().toISOString().slice(0, 10)}, ${cpu.length} × ${cpu[0]?.model ?? 'cpu'}, Node ${process.version}\n\n`);
@@ -101,6 +118,12 @@ function report(results: LoadResult[], latencies: LatencyResult[], validatorCall
   for (const l of latencies) process.stdout.write(`| ${l.name} | ${l.p50} | ${l.p99} |\n`);
   process.stdout.write(`\ngRPC hop at p50: +${(latencies[1].p50 - latencies[0].p50).toFixed(3)} ms\n`);
   process.stdout.write(`\nValidator calls per stack (one per image and process expected with the cache):\n${validatorCalls.map((c) => `- ${c}`).join('\n')}\n`);
+  process.stdout.write(`\nStatic allow, sequential for ${HOSTILE.seconds} s, while hostile bodies are in flight:\n\n`);
+  process.stdout.write('| in flight besides | answered | p50 ms | p99 ms | max ms | hostile requests got |\n|---|---|---|---|---|---|\n');
+  for (const r of underAttack) {
+    const hostile = Object.entries(r.hostile).map(([outcome, n]) => `${n} × ${outcome}`).join(', ') || '—';
+    process.stdout.write(`| ${r.name} | ${r.answered} | ${r.p50} | ${r.p99} | ${r.max} | ${hostile} |\n`);
+  }
 }
 
 async function startBare(port: number, kind: 'node' | 'fastify'): Promise<ChildProcess> {

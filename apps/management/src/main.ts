@@ -1,14 +1,12 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppContext, NestPinoLogger, onShutdownSignal, OpsServer, prepareApp, runApp } from '@connaisseur-mesh/observability';
+import { AdmissionIntake } from './admission/admission-intake';
 import { RequestErrorsFilter } from './admission/request-errors.filter';
 import { readManagementEnv } from './config/management.env';
 import { DependencyHealth } from './health/dependency-health.service';
 import { ManagementModule } from './management.module';
 import { webhookCertificate } from './webhook/webhook-certificate';
-
-/** The largest AdmissionReview accepted; the API server's own request limit is of this order. */
-const BODY_LIMIT = 3 * 1024 * 1024;
 
 export interface RunningManagement {
   context: AppContext;
@@ -31,18 +29,18 @@ export async function bootstrap(): Promise<RunningManagement> {
   const tls = await webhookCertificate(env.tlsCert, env.tlsKey);
   if (tls.selfSigned) context.logger.warn('TLS_CERT/TLS_KEY not set: serving a self-signed webhook certificate');
 
-  const adapter = new FastifyAdapter({ https: { cert: tls.cert, key: tls.key }, bodyLimit: BODY_LIMIT });
+  const adapter = new FastifyAdapter({ https: { cert: tls.cert, key: tls.key } });
   const app = await NestFactory.create<NestFastifyApplication>(ManagementModule.forRoot(context, env), adapter, {
     logger: new NestPinoLogger(context.logger),
     bufferLogs: true,
     bodyParser: false,
   });
-  const fastify = adapter.getInstance();
-  // The controller parses and checks the body itself, so that every non-review gets Connaisseur's
-  // 400 messages (wrong content type, invalid JSON, empty request).
-  fastify.removeAllContentTypeParsers();
-  fastify.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
-  app.useGlobalFilters(new RequestErrorsFilter(BODY_LIMIT));
+  // Bodies are read (within limits, scanned for depth) by the intake and checked by the controller,
+  // so that every non-review gets Connaisseur's 400 messages (wrong content type, invalid JSON,
+  // empty request) and every review a decision.
+  const admission = context.config.config.admission;
+  new AdmissionIntake({ maxInFlight: admission.maxInFlight, bodyTimeoutSeconds: admission.timeoutSeconds }).register(adapter.getInstance());
+  app.useGlobalFilters(new RequestErrorsFilter());
 
   const dependencies = app.get(DependencyHealth);
   const ops = new OpsServer({

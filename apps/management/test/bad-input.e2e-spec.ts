@@ -71,11 +71,7 @@ describe('management with bad input and failing validators', () => {
       },
     );
 
-    it('a body over 3 MiB → 400', async () => {
-      const review = admissionReview({ images: ['nginx'] });
-      (review.request.object as Record<string, unknown>).padding = 'x'.repeat(3 * 1024 * 1024);
-      expect(await stack.post(review)).toMatchObject({ status: 400, text: 'request body exceeds 3145728 bytes\n' });
-    });
+    // Nesting depth, body size and admissions in flight: admission-limits.e2e-spec.ts.
 
     it('other paths → 404', async () => {
       expect((await httpsRequest(stack.webhookUrl.replace('/mutate', '/validate'), { ca: stack.ca, body: '{}' })).status).toBe(404);

@@ -35,7 +35,7 @@ describe('loading a configuration', () => {
       cache: { expirySeconds: 30, cacheErrors: true },
     });
     expect(config.policyMatching).toBe('strict');
-    expect(config.admission.timeoutSeconds).toBe(28);
+    expect(config.admission).toEqual({ timeoutSeconds: 28, maxInFlight: 256 });
     expect(config.logLevel).toBe('info');
     expect(warnings).toEqual([]);
   });
@@ -69,7 +69,7 @@ describe('loading a configuration', () => {
         { pattern: 'y', validator: 'allow', with: { mode: 'mutating' } },
       ],
       features: { detectionMode: 'true', cache: { expirySeconds: 1.5 } },
-      admission: { timeoutSeconds: 31 },
+      admission: { timeoutSeconds: 31, maxInFlight: 0 },
       policyMatching: 'loose',
       surprise: true,
     });
@@ -87,6 +87,7 @@ describe('loading a configuration', () => {
         'features.detectionMode: must be a boolean',
         'features.cache.expirySeconds: must be an integer',
         'admission.timeoutSeconds: must be ≤ 30',
+        'admission.maxInFlight: must be ≥ 1',
         'policyMatching: must be one of "strict", "connaisseur"',
         'surprise: unknown key',
       ]),

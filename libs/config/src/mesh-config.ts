@@ -238,6 +238,12 @@ export class AdmissionSettings {
   @JSONSchema({ description: 'Budget for one admission request, under the webhook timeout (default 28).' })
   @IsOptional() @IsNumber({}, { message: 'must be a number' }) @Min(1, { message: 'must be ≥ 1' }) @Max(30, { message: 'must be ≤ 30' })
   timeoutSeconds: number = 28;
+
+  @JSONSchema({
+    description: 'Admissions management reads and decides at once; more are denied with status code 429 (default 256, above the 200 mutating requests one API server runs at once by default).',
+  })
+  @IsOptional() @IsInt(INTEGER) @Min(1, { message: 'must be ≥ 1' })
+  maxInFlight: number = 256;
 }
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'fatal'] as const;

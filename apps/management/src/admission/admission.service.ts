@@ -59,9 +59,18 @@ export class AdmissionService {
       const uid = asString(review.request.uid);
       const message = `management could not decide on request ${uid}: internal error (${(e as Error).message}); denied`;
       this.logger.error({ uid, err: (e as Error).stack }, message);
-      this.metrics.denied.inc({ timeout: 'false' });
-      return { apiVersion: review.apiVersion, kind: review.kind, response: { uid, allowed: false, status: { code: 500, message } } };
+      return this.undecided({ apiVersion: review.apiVersion, kind: review.kind, uid }, 500, message);
     }
+  }
+
+  /**
+   * A denial without a decision (management failed, or the body was over a limit), with `code`
+   * as its status code: counted like every denial, never alerted (a flood of them must not become
+   * a flood of alerts).
+   */
+  undecided(envelope: { apiVersion?: unknown; kind?: unknown; uid: string }, code: number, message: string): AdmissionReviewResponse {
+    this.metrics.denied.inc({ timeout: 'false' });
+    return { apiVersion: envelope.apiVersion, kind: envelope.kind, response: { uid: envelope.uid, allowed: false, status: { code, message } } };
   }
 
   private async decideAndAnswer(review: AdmissionReview): Promise<AdmissionReviewResponse> {
