@@ -1,10 +1,13 @@
 import fc from 'fast-check';
-import { JsonScanner, MAX_JSON_DEPTH, ReviewHead } from './json-scanner';
+import { DepthCounter, JsonScanner, MAX_JSON_DEPTH, ReviewHead } from './json-scanner';
 
 /** Scans `text` in the given chunk sizes (cycled), as the bytes of a request body arrive. */
 function scan(text: string | Buffer, chunkSizes: number[] = [Infinity], maxDepth?: number): JsonScanner {
+  return feed(new JsonScanner(maxDepth), text, chunkSizes);
+}
+
+function feed<S extends { write(bytes: Uint8Array): boolean }>(scanner: S, text: string | Buffer, chunkSizes: number[]): S {
   const bytes = Buffer.isBuffer(text) ? text : Buffer.from(text);
-  const scanner = new JsonScanner(maxDepth);
   for (let offset = 0, i = 0; offset < bytes.length; i++) {
     const size = Math.max(1, Math.min(chunkSizes[i % chunkSizes.length], bytes.length));
     scanner.write(bytes.subarray(offset, offset + size));
@@ -40,8 +43,14 @@ const indent = fc.constantFrom(undefined, 1, '\t');
 const trickyString = fc.string({ unit: fc.constantFrom('[', ']', '{', '}', '"', '\\', ',', ':', 'u', 'i', 'd', 'a', '\n', 'é', '😀') });
 const scalar = fc.oneof(trickyString, fc.string(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.integer(), fc.boolean(), fc.constant(null));
 
-describe('JsonScanner', () => {
-  describe('depth', () => {
+/** What bounds the depth: JsonScanner (the envelope's reader) and DepthCounter (every body's check) alike. */
+const depthScanners: Array<[string, (text: string | Buffer, chunkSizes?: number[]) => DepthCounter | JsonScanner]> = [
+  ['JsonScanner', (text, chunkSizes = [Infinity]) => scan(text, chunkSizes)],
+  ['DepthCounter', (text, chunkSizes = [Infinity]) => feed(new DepthCounter(), text, chunkSizes)],
+];
+
+describe('JSON scanning (JsonScanner, DepthCounter)', () => {
+  describe.each(depthScanners)('depth (%s)', (_name, scan) => {
     it('is the true depth of any JSON value, however the bytes are chunked', () => {
       fc.assert(
         fc.property(fc.jsonValue(), indent, chunkSizes, (value, space, sizes) => {
