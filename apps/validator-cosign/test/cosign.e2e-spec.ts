@@ -11,6 +11,7 @@ import {
   cosign,
   cosignSignatureConfig,
   makeTestCertificates,
+  OCI_INDEX,
   OCI_MANIFEST,
   referrersAnswers,
   RegistryFront,
@@ -425,6 +426,9 @@ describe('validator-cosign with a real registry and the cosign CLI', () => {
       const config = await writer.pushBlob(images.heavy.repository, empty);
       const sig = { schemaVersion: 2, mediaType: OCI_MANIFEST, config: { mediaType: 'application/vnd.oci.image.config.v1+json', size: empty.length, digest: config }, layers };
       await writer.pushManifest(images.heavy.repository, `${images.heavy.digest.replace(':', '-')}.sig`, Buffer.from(JSON.stringify(sig)));
+      // A referrers index of 3 MiB of nested arrays (JSON.parse would hold the validator for about 0.6 s).
+      await pushAndSign('deep', ['alice']);
+      hostile.answers.set(`/v2/${images.deep.repository}/referrers/${images.deep.digest}`, { contentType: OCI_INDEX, body: Buffer.from('['.repeat(3 << 20)) });
     }, 60_000);
     afterAll(() => hostile?.stop());
 
@@ -452,6 +456,13 @@ describe('validator-cosign with a real registry and the cosign CLI', () => {
       });
       // 8 MiB hold ten 768 KiB payloads and part of an eleventh.
       expect(hostile.requests.filter((path) => path.includes('/blobs/')).length).toBeLessThanOrEqual(11);
+    });
+
+    it('a referrers index nested 3 MiB deep: rejected without parsing it', async () => {
+      expect(await verdictVia('deep')).toMatchObject({
+        verdict: Verdict.VERDICT_REJECTED,
+        reason: `the referrers index of ${images.deep.repository}@${images.deep.digest} is JSON nested deeper than 100 levels`,
+      });
     });
 
     it('a normally signed image still verifies through the same front', async () => {

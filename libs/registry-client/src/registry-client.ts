@@ -3,10 +3,11 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { isLoopback } from '@connaisseur-mesh/config';
 import { DOCKER_HUB } from '@connaisseur-mesh/image-reference';
+import { JsonTooDeepError, parseJson } from '@connaisseur-mesh/json';
 import { basicAuthorization, BasicCredentials, parseChallenge } from './auth';
 import { ByteBudget } from './byte-budget';
 import { CredentialStore } from './credentials';
-import { RegistryError } from './errors';
+import { RegistryError, RegistryErrorKind } from './errors';
 import { httpGet, HttpResponse, isPlainHttpOnTlsPort } from './http';
 import { Descriptor, ManifestJson, MANIFEST_ACCEPT, OCI_INDEX } from './media-types';
 
@@ -88,12 +89,7 @@ export class RegistryClient {
     if (announced && announced.startsWith('sha256:') && announced !== digest) {
       throw new RegistryError('invalid-content', `manifest ${repo.repository}:${reference}: Docker-Content-Digest ${announced} does not match the bytes (${digest})`);
     }
-    let json: ManifestJson;
-    try {
-      json = JSON.parse(res.body.toString('utf8')) as ManifestJson;
-    } catch {
-      throw new RegistryError('invalid-content', `manifest ${repo.repository}:${reference} is not JSON`);
-    }
+    const json = parseBody(res.body, `manifest ${repo.repository}:${reference}`, 'invalid-content') as ManifestJson;
     if (typeof json !== 'object' || json === null) throw new RegistryError('invalid-content', `manifest ${repo.repository}:${reference} is not a JSON object`);
     const mediaType = json.mediaType ?? header(res, 'content-type')?.split(';')[0] ?? '';
     return { digest, mediaType, bytes: res.body, json };
@@ -121,11 +117,7 @@ export class RegistryClient {
     const res = await this.get(repo, `referrers/${digest}${filter}`, 'manifest', { accept: OCI_INDEX }, this.limited(limits, 'manifest'), signal, true);
     let index: ManifestJson | undefined;
     if (res.status === 200 && (header(res, 'content-type') ?? '').startsWith(OCI_INDEX)) {
-      try {
-        index = JSON.parse(res.body.toString('utf8')) as ManifestJson;
-      } catch {
-        throw new RegistryError('invalid-content', `referrers of ${repo.repository}@${digest} are not JSON`);
-      }
+      index = parseBody(res.body, `the referrers index of ${repo.repository}@${digest}`, 'invalid-content') as ManifestJson;
     } else {
       index = (await this.getManifest(repo, digest.replace(':', '-'), signal, limits))?.json;
     }
@@ -202,12 +194,7 @@ export class RegistryClient {
       throw new RegistryError('unauthorized', `the token service of ${repo.registry} refused ${credentials ? 'the credentials' : 'anonymous access'} (${tokenRes.status})`);
     }
     if (tokenRes.status !== 200) throw new RegistryError('unavailable', `the token service of ${repo.registry} answered ${tokenRes.status}`);
-    let body: { token?: string; access_token?: string; expires_in?: number };
-    try {
-      body = JSON.parse(tokenRes.body.toString('utf8'));
-    } catch {
-      throw new RegistryError('unauthorized', `the token service of ${repo.registry} sent no JSON`);
-    }
+    const body = (parseBody(tokenRes.body, `the token of ${repo.registry}`, 'unauthorized') ?? {}) as { token?: string; access_token?: string; expires_in?: number };
     const token = body.token ?? body.access_token;
     if (!token) throw new RegistryError('unauthorized', `the token service of ${repo.registry} sent no token`);
     const seconds = typeof body.expires_in === 'number' && body.expires_in > 0 ? body.expires_in : 60;
@@ -276,6 +263,15 @@ export class RegistryClient {
 
 export function sha256(bytes: Buffer): string {
   return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+}
+
+/** A registry's JSON, its depth bounded (a hostile registry must not hold the event loop). */
+function parseBody(body: Buffer, what: string, kind: RegistryErrorKind): unknown {
+  try {
+    return parseJson(body);
+  } catch (e) {
+    throw new RegistryError(kind, e instanceof JsonTooDeepError ? `${what} is JSON ${e.message}` : `${what} is not JSON`);
+  }
 }
 
 function header(res: HttpResponse, name: string): string | undefined {

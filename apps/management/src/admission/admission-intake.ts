@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { DepthCounter, JsonScanner, ReviewHead } from './json-scanner';
+import { DepthCounter } from '@connaisseur-mesh/json';
+import { JsonScanner, ReviewHead } from './json-scanner';
 
 const MiB = 1024 * 1024;
 

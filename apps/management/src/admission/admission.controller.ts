@@ -5,7 +5,7 @@ import { BadAdmissionRequest, toAdmissionReview } from './admission-review';
 import { ManagementMetrics } from '../metrics/management-metrics';
 import { AdmissionBody } from './admission-intake';
 import { AdmissionService } from './admission.service';
-import { MAX_JSON_DEPTH } from './json-scanner';
+import { MAX_JSON_DEPTH } from '@connaisseur-mesh/json';
 
 /**
  * POST /mutate. Only what is not an AdmissionReview gets a 4xx (the API server treats those as a

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
-import { DepthCounter, JsonScanner, MAX_JSON_DEPTH, ReviewHead } from './json-scanner';
+import { DepthCounter, MAX_JSON_DEPTH } from '@connaisseur-mesh/json';
+import { JsonScanner, ReviewHead } from './json-scanner';
 
 /** Scans `text` in the given chunk sizes (cycled), as the bytes of a request body arrive. */
 function scan(text: string | Buffer, chunkSizes: number[] = [Infinity], maxDepth?: number): JsonScanner {

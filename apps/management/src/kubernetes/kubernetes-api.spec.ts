@@ -124,6 +124,7 @@ describe('the Kubernetes API client (against the stand-in)', () => {
       ['an HTML page', 'html', 'text/html', '<html>login</html>', 'the answer is not JSON (text/html)'],
       ['an answer without a content type', 'untyped', undefined, '{}', 'the answer is not JSON (no content type)'],
       ['JSON that does not parse', 'unparsable', 'application/json; charset=utf-8', '{"apiVersion":', 'the answer is not JSON'],
+      ['JSON nested deeper than any object (2 MiB of arrays)', 'deep', 'application/json', '['.repeat(2 << 20), 'the answer is not JSON (nested deeper than 100 levels)'],
     ])('rejects %s', async (_name, objectName, contentType, body, why) => {
       const path = answeredBy(objectName, (_req, res) => {
         res.writeHead(200, contentType ? { 'content-type': contentType } : {});

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { dirname, resolve } from 'node:path';
 import { parse } from 'yaml';
+import { JsonTooDeepError, parseJson } from '@connaisseur-mesh/json';
 import type { KubernetesEnv } from '../config/management.env';
 import { isApiVersion, isDns1123Label, isDns1123Subdomain } from './kubernetes-names';
 
@@ -137,9 +138,9 @@ export class KubernetesApi {
       throw new Error(`GET ${path}: the answer is not JSON (${contentType || 'no content type'})`);
     }
     try {
-      return JSON.parse(text);
-    } catch {
-      throw new Error(`GET ${path}: the answer is not JSON`);
+      return parseJson(text);
+    } catch (e) {
+      throw new Error(`GET ${path}: the answer is not JSON${e instanceof JsonTooDeepError ? ` (${e.message})` : ''}`);
     }
   }
 }

@@ -1,5 +1,6 @@
 import { X509Certificate } from '@sigstore/core';
 import { Bundle, bundleFromJSON, TransparencyLogEntry } from '@sigstore/bundle';
+import { parseJson } from '@connaisseur-mesh/json';
 import { ByteBudget, Descriptor, OverBudget, RegistryClient, RegistryError, RepositoryRef } from '@connaisseur-mesh/registry-client';
 
 export const SIMPLE_SIGNING = 'application/vnd.dev.cosign.simplesigning.v1+json';
@@ -165,7 +166,7 @@ async function bundleLayer(manifestDigest: string, layers: Descriptor[] | undefi
   const layer = Array.isArray(layers) && layers.length === 1 ? layers[0] : undefined;
   if (!layer || layer.mediaType !== SIGSTORE_BUNDLE_V03) return { format: 'unusable', source, problem: 'not a single Sigstore bundle layer' };
   try {
-    return { format: 'bundle', source, bundle: bundleFromJSON(JSON.parse((await blob(layer)).toString('utf8'))) };
+    return { format: 'bundle', source, bundle: bundleFromJSON(parseJson(await blob(layer))) };
   } catch (e) {
     if (!spoilsOneSignature(e)) throw e;
     return { format: 'unusable', source, problem: `invalid Sigstore bundle: ${(e as Error).message}` };
@@ -177,7 +178,7 @@ async function bundleLayer(manifestDigest: string, layers: Descriptor[] | undefi
  * "integratedTime", "logIndex", "logID"}}`, as the transparency-log entry @sigstore/verify checks.
  */
 export function rekorEntry(annotation: string): TransparencyLogEntry {
-  const parsed = JSON.parse(annotation) as {
+  const parsed = parseJson(annotation) as {
     SignedEntryTimestamp?: string;
     Payload?: { body?: string; integratedTime?: number; logIndex?: number; logID?: string };
   };
@@ -186,7 +187,7 @@ export function rekorEntry(annotation: string): TransparencyLogEntry {
     throw new Error('incomplete Rekor bundle annotation');
   }
   const canonicalizedBody = Buffer.from(payload.body, 'base64');
-  const body = JSON.parse(canonicalizedBody.toString('utf8')) as { kind?: string; apiVersion?: string };
+  const body = parseJson(canonicalizedBody) as { kind?: string; apiVersion?: string };
   return {
     logIndex: String(payload.logIndex),
     logId: { keyId: Buffer.from(payload.logID, 'hex') },

@@ -2,6 +2,7 @@ import { createHash, KeyObject, timingSafeEqual, verify as cryptoVerify } from '
 import { EXTENSION_OID_SCT, X509Certificate } from '@sigstore/core';
 import { toSignedEntity, Verifier, VerificationError } from '@sigstore/verify';
 import type { SignedEntity, Signer, TrustMaterial } from '@sigstore/verify';
+import { parseJson } from '@connaisseur-mesh/json';
 import { withVerifiedIntermediates, SigstoreAnchors } from '../trust/trust-material';
 import { BundleSignature, COSIGN_SIGN_PREDICATE, SignatureCandidate, SimpleSigningSignature } from './signature-finder';
 
@@ -165,7 +166,7 @@ function verifyRaw(key: KeyObject, data: Buffer, signature: Buffer): boolean {
 
 function simpleSigningPayload(payload: Buffer): { digest: string } | undefined {
   try {
-    const parsed = JSON.parse(payload.toString('utf8')) as { critical?: { type?: unknown; image?: { 'docker-manifest-digest'?: unknown } } };
+    const parsed = parseJson(payload) as { critical?: { type?: unknown; image?: { 'docker-manifest-digest'?: unknown } } };
     const digest = parsed.critical?.image?.['docker-manifest-digest'];
     if (parsed.critical?.type !== SIMPLE_SIGNING_TYPE || typeof digest !== 'string') return undefined;
     return { digest };
@@ -176,7 +177,7 @@ function simpleSigningPayload(payload: Buffer): { digest: string } | undefined {
 
 function inTotoStatement(payload: Buffer): { predicateType: string; subjects: string[] } | undefined {
   try {
-    const parsed = JSON.parse(payload.toString('utf8')) as { _type?: unknown; predicateType?: unknown; subject?: Array<{ digest?: { sha256?: unknown } }> };
+    const parsed = parseJson(payload) as { _type?: unknown; predicateType?: unknown; subject?: Array<{ digest?: { sha256?: unknown } }> };
     if (parsed._type !== IN_TOTO_STATEMENT_V1 || typeof parsed.predicateType !== 'string' || !Array.isArray(parsed.subject)) return undefined;
     const subjects = parsed.subject.map((s) => s?.digest?.sha256).filter((d): d is string => typeof d === 'string');
     return { predicateType: parsed.predicateType, subjects };

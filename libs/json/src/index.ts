@@ -1,0 +1,2 @@
+export * from './depth-counter';
+export * from './parse-json';
