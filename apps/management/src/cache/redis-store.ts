@@ -9,6 +9,11 @@ import { CacheStore } from './cache-store';
  * up an admission for longer than this.
  */
 export const REDIS_COMMAND_TIMEOUT_MS = 100;
+/**
+ * What is read of an entry: a sealed verdict is a few hundred bytes (a validator's reason is cut at
+ * MAX_VALIDATOR_TEXT). Whoever can write to Redis must not make management read megabytes.
+ */
+export const MAX_ENTRY_BYTES = 8 * 1024;
 
 /**
  * The cache in Redis (REDIS_URL, REDIS_PASSWORD, REDIS_CA). Commands fail at once while the
@@ -40,8 +45,10 @@ export class RedisStore implements CacheStore<string> {
     this.client.on('ready', () => this.recovered());
   }
 
+  /** At most MAX_ENTRY_BYTES of the entry (a longer one does not open); undefined when there is none. */
   async get(key: string): Promise<string | undefined> {
-    return (await this.command(() => this.client.get(key))) ?? undefined;
+    const value = await this.command(() => this.client.getrange(key, 0, MAX_ENTRY_BYTES - 1));
+    return value === '' ? undefined : value;
   }
 
   async set(key: string, value: string, ttlMs: number): Promise<void> {

@@ -3,7 +3,7 @@ import { validatorV1 } from '@connaisseur-mesh/contracts';
 import { ImageReference } from '@connaisseur-mesh/image-reference';
 import { ALICE_DIGEST, TestAnswer, TestValidator } from '@connaisseur-mesh/testing';
 import { ValidatorCallError, ValidatorClient } from '../validators/validator-client';
-import { interpretResponse } from './verdict';
+import { interpretResponse, MAX_VALIDATOR_TEXT } from './verdict';
 
 const { Verdict } = validatorV1;
 const OTHER = `sha256:${'b'.repeat(64)}`;
@@ -86,6 +86,15 @@ describe('validator contract over gRPC', () => {
   it('REJECTED denies with the reason', async () => {
     expect(await call({ verdict: Verdict.VERDICT_REJECTED, reason: 'no signatures found' })).toEqual({ verified: false, reason: 'no signatures found' });
     expect(await call({ verdict: Verdict.VERDICT_REJECTED })).toEqual({ verified: false, reason: 'rejected without a reason' });
+  });
+
+  it("cuts a validator's long texts to MAX_VALIDATOR_TEXT characters (they end up in denials, alerts, logs and the cache)", async () => {
+    const long = 'x'.repeat(100_000);
+    expect(await call({ verdict: Verdict.VERDICT_REJECTED, reason: long })).toEqual({ verified: false, reason: `${'x'.repeat(MAX_VALIDATOR_TEXT)}…` });
+    expect(await call({ verdict: Verdict.VERDICT_VERIFIED, digest: long })).toEqual({
+      verified: false,
+      reason: `validated image reference registry.io/app:1@${'x'.repeat(MAX_VALIDATOR_TEXT)}… has invalid format`,
+    });
   });
 
   it('UNSPECIFIED denies, also with a digest', async () => {
